@@ -1,0 +1,193 @@
+/**
+ * The RecordSink the builder hands to parsers: it spreads records over shards as packed byte arrays
+ * (keys and values back to back, with end offsets) that move to the shard workers without copying.
+ */
+import { Packr } from 'msgpackr';
+import { normalizeHashInto } from '../indicators/hash.js';
+import type { ErrorCode } from '../errors.js';
+import { ListCode, type Attributes, type ListKind, type RecordSink } from './types.js';
+
+/** Plain MessagePack maps (no msgpackr record extension), so any MessagePack decoder reads the values. */
+export const valuePacker = new Packr({ useRecords: false, variableMapSize: true });
+
+const MAX_SAMPLES_PER_REASON = 5;
+const MAX_SAMPLE_CHARACTERS = 200;
+
+/** Shard of a key whose bytes after the tag are a digest: its first two digest bytes modulo the count. */
+export function shardOfKey(key: Uint8Array, shardCount: number): number {
+  return ((key[1]! << 8) | key[2]!) % shardCount;
+}
+
+/** Bad-line reason of each hash normalization error. */
+const REASON_OF_HASH_ERROR: Partial<Record<ErrorCode, string>> = {
+  VERDICT_ERR_ITEM_EMPTY: 'empty-hash',
+  VERDICT_ERR_ITEM_BAD_LENGTH: 'bad-hash-length',
+  VERDICT_ERR_ITEM_NOT_HEX: 'non-hex-character',
+  VERDICT_ERR_ITEM_HEX_PREFIX: 'hex-prefix',
+};
+
+export function reasonOfHashError(code: ErrorCode): string {
+  return REASON_OF_HASH_ERROR[code] ?? 'invalid-hash';
+}
+
+class ByteBuilder {
+  bytes: Uint8Array;
+  length = 0;
+
+  constructor(initial: number) {
+    this.bytes = new Uint8Array(initial);
+  }
+
+  reserve(extra: number): void {
+    if (this.length + extra <= this.bytes.length) return;
+    let size = this.bytes.length * 2;
+    while (size < this.length + extra) size *= 2;
+    const grown = new Uint8Array(size);
+    grown.set(this.bytes.subarray(0, this.length));
+    this.bytes = grown;
+  }
+
+  append(source: Uint8Array, start: number, end: number): void {
+    const count = end - start;
+    this.reserve(count);
+    this.bytes.set(source.subarray(start, end), this.length);
+    this.length += count;
+  }
+
+  appendByte(value: number): void {
+    this.reserve(1);
+    this.bytes[this.length++] = value;
+  }
+
+  /** The filled part, trimmed to its own ArrayBuffer so it can be transferred. */
+  take(): Uint8Array {
+    return this.bytes.slice(0, this.length);
+  }
+}
+
+class OffsetBuilder {
+  values: Uint32Array;
+  length = 0;
+
+  constructor(initial: number) {
+    this.values = new Uint32Array(initial);
+  }
+
+  push(value: number): void {
+    if (this.length === this.values.length) {
+      const grown = new Uint32Array(this.values.length * 2);
+      grown.set(this.values);
+      this.values = grown;
+    }
+    this.values[this.length++] = value;
+  }
+
+  take(): Uint32Array {
+    return this.values.slice(0, this.length);
+  }
+}
+
+/** Records of one shard in input order: key i is keys[keyEnds[i-1] .. keyEnds[i]), likewise values. */
+export interface ShardRecords {
+  readonly count: number;
+  readonly keys: Uint8Array;
+  readonly keyEnds: Uint32Array;
+  readonly values: Uint8Array;
+  readonly valueEnds: Uint32Array;
+}
+
+export interface BadLineSample {
+  readonly line: number;
+  readonly reason: string;
+  readonly content: string;
+}
+
+export interface BadLineReport {
+  readonly total: number;
+  readonly byReason: Record<string, number>;
+  readonly samples: BadLineSample[];
+}
+
+export class ShardPartitioner implements RecordSink {
+  private readonly keys: ByteBuilder[] = [];
+  private readonly keyEnds: OffsetBuilder[] = [];
+  private readonly values: ByteBuilder[] = [];
+  private readonly valueEnds: OffsetBuilder[] = [];
+  private readonly scratch = new Uint8Array(64);
+
+  /** Records added, duplicates included. */
+  records = 0;
+  badTotal = 0;
+  readonly badByReason: Record<string, number> = {};
+  readonly badSamples: BadLineSample[] = [];
+  filteredTotal = 0;
+  readonly filteredByReason: Record<string, number> = {};
+
+  constructor(readonly shardCount: number) {
+    for (let i = 0; i < shardCount; i++) {
+      this.keys.push(new ByteBuilder(1 << 16));
+      this.keyEnds.push(new OffsetBuilder(1 << 12));
+      this.values.push(new ByteBuilder(1 << 12));
+      this.valueEnds.push(new OffsetBuilder(1 << 12));
+    }
+  }
+
+  add(key: Uint8Array, keyLength: number, attributes?: Attributes, list?: ListKind): void {
+    const shard = shardOfKey(key, this.shardCount);
+    const keys = this.keys[shard]!;
+    keys.append(key, 0, keyLength);
+    this.keyEnds[shard]!.push(keys.length);
+
+    const values = this.values[shard]!;
+    if (attributes !== undefined || list !== undefined) {
+      values.appendByte(list === undefined ? ListCode.feedDefault : ListCode[list]);
+      if (attributes !== undefined) {
+        const packed = valuePacker.pack(attributes);
+        values.append(packed, 0, packed.length);
+      }
+    }
+    this.valueEnds[shard]!.push(values.length);
+    this.records++;
+  }
+
+  addHash(value: string, attributes?: Attributes, list?: ListKind): string | undefined {
+    const result = normalizeHashInto(value, this.scratch);
+    if (typeof result !== 'string') return reasonOfHashError(result.code);
+    this.add(this.scratch, this.scratch[0] === 1 ? 17 : this.scratch[0] === 2 ? 21 : 33, attributes, list);
+    return undefined;
+  }
+
+  bad(reason: string, lineNumber: number, content: string): void {
+    this.badTotal++;
+    const seen = (this.badByReason[reason] ?? 0) + 1;
+    this.badByReason[reason] = seen;
+    if (seen <= MAX_SAMPLES_PER_REASON) {
+      const clipped = content.length > MAX_SAMPLE_CHARACTERS ? `${content.slice(0, MAX_SAMPLE_CHARACTERS)}…` : content;
+      this.badSamples.push({ line: lineNumber, reason, content: clipped });
+    }
+  }
+
+  filtered(reason: string): void {
+    this.filteredTotal++;
+    this.filteredByReason[reason] = (this.filteredByReason[reason] ?? 0) + 1;
+  }
+
+  badLineReport(): BadLineReport {
+    return { total: this.badTotal, byReason: { ...this.badByReason }, samples: [...this.badSamples] };
+  }
+
+  /** Hands over each shard's records; the partitioner must not be used afterwards. */
+  takeShards(): ShardRecords[] {
+    const shards: ShardRecords[] = [];
+    for (let i = 0; i < this.shardCount; i++) {
+      shards.push({
+        count: this.keyEnds[i]!.length,
+        keys: this.keys[i]!.take(),
+        keyEnds: this.keyEnds[i]!.take(),
+        values: this.values[i]!.take(),
+        valueEnds: this.valueEnds[i]!.take(),
+      });
+    }
+    return shards;
+  }
+}

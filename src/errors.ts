@@ -1,0 +1,96 @@
+/**
+ * The error catalogue: every error verdict reports has a stable code, an HTTP status and a message
+ * template. Clients and tests rely on the codes; the README's error table is checked against this list.
+ */
+
+export interface ErrorDefinition {
+  readonly status: number;
+  /** Message template; `{name}` placeholders are filled from the error's parameters. */
+  readonly message: string;
+}
+
+export const ERRORS = {
+  // Request-level errors answered by the HTTP API.
+  VERDICT_ERR_REQUEST_MALFORMED_JSON: { status: 400, message: 'Request body is not valid JSON: {detail}' },
+  VERDICT_ERR_REQUEST_MALFORMED_MSGPACK: { status: 400, message: 'Request body is not valid MessagePack: {detail}' },
+  VERDICT_ERR_REQUEST_INVALID_BODY: { status: 400, message: 'Request body is invalid: {detail}' },
+  VERDICT_ERR_REQUEST_TOO_MANY_ITEMS: {
+    status: 413,
+    message: 'Request has {count} items, more than the maximum of {max} per request; split the batch',
+  },
+  VERDICT_ERR_REQUEST_BODY_TOO_LARGE: {
+    status: 413,
+    message: 'Request body is larger than the maximum of {max} bytes; split the batch',
+  },
+  VERDICT_ERR_REQUEST_UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    message: 'Content type {contentType} is not supported; send application/json or application/msgpack',
+  },
+  VERDICT_ERR_REQUEST_NOT_ACCEPTABLE: {
+    status: 406,
+    message: 'None of the accepted media types ({accept}) can be produced; accept application/json or application/msgpack',
+  },
+  VERDICT_ERR_ROUTE_NOT_FOUND: { status: 404, message: 'Route {method} {url} not found' },
+  VERDICT_ERR_FEED_NOT_FOUND: { status: 404, message: 'Feed {feed} is not configured' },
+  VERDICT_ERR_SERVICE_NOT_READY: { status: 503, message: 'No generation is loaded yet for feeds: {feeds}' },
+  VERDICT_ERR_INTERNAL: { status: 500, message: 'Internal error: {detail}' },
+
+  // Per-item errors, reported inside a lookup result with verdict "invalid".
+  VERDICT_ERR_ITEM_EMPTY: { status: 400, message: 'Item is empty' },
+  VERDICT_ERR_ITEM_NOT_STRING: { status: 400, message: 'Item must be a string or, in MessagePack, a 16, 20 or 32 byte digest; got {kind}' },
+  VERDICT_ERR_ITEM_BAD_LENGTH: {
+    status: 400,
+    message: 'Hash has {length} characters; expected 32 (MD5), 40 (SHA-1) or 64 (SHA-256) hex digits',
+  },
+  VERDICT_ERR_ITEM_HEX_PREFIX: { status: 400, message: 'Hash starts with a 0x prefix; send the hex digits alone' },
+  VERDICT_ERR_ITEM_NOT_HEX: { status: 400, message: 'Hash contains the non-hex character {character} at position {position}' },
+  VERDICT_ERR_ITEM_BAD_DIGEST_LENGTH: {
+    status: 400,
+    message: 'Binary digest has {length} bytes; expected 16 (MD5), 20 (SHA-1) or 32 (SHA-256)',
+  },
+
+  // Configuration and build errors, reported by the command line and in the feed status.
+  VERDICT_ERR_CONFIG_INVALID: { status: 500, message: 'Configuration {path} is invalid: {detail}' },
+  VERDICT_ERR_CONFIG_UNREADABLE: { status: 500, message: 'Configuration {path} cannot be read: {detail}' },
+  VERDICT_ERR_FEED_UNREADABLE: { status: 500, message: 'Feed {feed}: source {path} cannot be read: {detail}' },
+  VERDICT_ERR_FEED_ENCODING: { status: 500, message: 'Feed {feed}: {detail}' },
+  VERDICT_ERR_FEED_FORMAT: { status: 500, message: 'Feed {feed}: {detail}' },
+  VERDICT_ERR_FEED_TOO_MANY_BAD_LINES: {
+    status: 500,
+    message:
+      'Feed {feed}: {bad} of {total} lines ({percent}%) could not be parsed, more than the threshold of {threshold}%; the previous generation keeps serving',
+  },
+  VERDICT_ERR_FEED_LOCKED: { status: 409, message: 'Feed {feed} is being built by process {pid}; wait for it to finish' },
+  VERDICT_ERR_BUILD_FAILED: { status: 500, message: 'Feed {feed}: build failed: {detail}' },
+  VERDICT_ERR_GENERATION_INVALID: { status: 500, message: 'Feed {feed}: generation {generation} cannot be opened: {detail}' },
+} as const satisfies Record<string, ErrorDefinition>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export type ErrorParams = Record<string, string | number>;
+
+/** Fills a message template; a placeholder without a parameter is left as written so the gap is visible. */
+export function formatMessage(code: ErrorCode, params: ErrorParams = {}): string {
+  return ERRORS[code].message.replace(/\{(\w+)\}/g, (whole, name: string) =>
+    Object.hasOwn(params, name) ? String(params[name]) : whole,
+  );
+}
+
+/** An error with a catalogue code; `status` is the HTTP status the API answers with. */
+export class VerdictError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly params: ErrorParams;
+
+  constructor(code: ErrorCode, params: ErrorParams = {}, options?: { cause?: unknown }) {
+    super(formatMessage(code, params), options);
+    this.name = 'VerdictError';
+    this.code = code;
+    this.status = ERRORS[code].status;
+    this.params = params;
+  }
+}
+
+export function isVerdictError(error: unknown): error is VerdictError {
+  return error instanceof VerdictError;
+}

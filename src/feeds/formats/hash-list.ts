@@ -1,0 +1,117 @@
+/**
+ * `hash-list`: one hash per line, its type given by its length (32, 40 or 64 hex digits). Lines
+ * starting with `#` or `;` and blank lines are skipped. Text after the hash, separated by white
+ * space, `;` or `,`, becomes the `description` attribute; signature-base's `HASH;SCORE;COMMENT`
+ * lines also give a numeric `score`.
+ *
+ * This is the format of the largest plain feeds, so it scans bytes instead of decoding lines to
+ * strings: a bare hash line costs one pass over its bytes and no allocation.
+ */
+import { NIBBLE, KeyTag } from '../../indicators/hash.js';
+import { reasonOfHashError } from '../../build/partition.js';
+import type { Attributes, FeedFormat, ParseContext } from '../../build/types.js';
+import { normalizeHashInto } from '../../indicators/hash.js';
+
+const NEWLINE = 0x0a;
+const CR = 0x0d;
+const SPACE = 0x20;
+const TAB = 0x09;
+const SEMICOLON = 0x3b;
+const COMMA = 0x2c;
+const HASH_SIGN = 0x23;
+
+function isSeparator(byte: number): boolean {
+  return byte === SPACE || byte === TAB || byte === SEMICOLON || byte === COMMA;
+}
+
+export const hashListFormat: FeedFormat = {
+  name: 'hash-list',
+  optionsSchema: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      descriptionAttribute: {
+        type: 'string',
+        minLength: 1,
+        description: 'Attribute name for the text after the hash (default "description").',
+      },
+    },
+  },
+
+  async parse(context: ParseContext): Promise<void> {
+    const { sink } = context;
+    const descriptionName = (context.options['descriptionAttribute'] as string | undefined) ?? 'description';
+    const key = new Uint8Array(33);
+    const decoder = new TextDecoder('utf-8');
+    let lineNumber = 0;
+    let carry: Buffer | undefined;
+
+    const handleLine = (bytes: Buffer, start: number, end: number): void => {
+      lineNumber++;
+      if (end > start && bytes[end - 1] === CR) end--;
+      while (start < end && (bytes[start] === SPACE || bytes[start] === TAB)) start++;
+      if (start === end) return;
+      const first = bytes[start];
+      if (first === HASH_SIGN || first === SEMICOLON) return;
+
+      let tokenEnd = start;
+      while (tokenEnd < end && !isSeparator(bytes[tokenEnd]!)) tokenEnd++;
+      const length = tokenEnd - start;
+      const tag = length === 64 ? KeyTag.sha256 : length === 40 ? KeyTag.sha1 : length === 32 ? KeyTag.md5 : 0;
+
+      // Fast path: an exact-length ASCII hex token.
+      let valid = tag !== 0;
+      if (valid) {
+        for (let i = start, o = 1; i < tokenEnd; i += 2, o++) {
+          const high = NIBBLE[bytes[i]!]!;
+          const low = NIBBLE[bytes[i + 1]!]!;
+          if ((high | low) < 0) {
+            valid = false;
+            break;
+          }
+          key[o] = (high << 4) | low;
+        }
+      }
+      if (!valid) {
+        const token = decoder.decode(bytes.subarray(start, tokenEnd));
+        const result = normalizeHashInto(token, key);
+        const reason = typeof result === 'string' ? 'invalid-hash' : reasonOfHashError(result.code);
+        sink.bad(reason, lineNumber, decoder.decode(bytes.subarray(start, end)));
+        return;
+      }
+      key[0] = tag;
+
+      let restStart = tokenEnd;
+      while (restStart < end && isSeparator(bytes[restStart]!)) restStart++;
+      let attributes: Attributes | undefined;
+      if (restStart < end) {
+        let rest = decoder.decode(bytes.subarray(restStart, end)).trimEnd();
+        attributes = {};
+        const scored = /^(\d{1,3});(.*)$/s.exec(rest);
+        if (scored && bytes[tokenEnd] === SEMICOLON) {
+          attributes['score'] = Number(scored[1]);
+          rest = scored[2]!.trim();
+        }
+        if (rest.length > 0) attributes[descriptionName] = rest;
+      }
+      sink.add(key, 1 + length / 2, attributes);
+    };
+
+    for await (const chunk of context.source.openText()) {
+      let bytes = chunk as Buffer;
+      if (carry !== undefined) {
+        bytes = Buffer.concat([carry, bytes]);
+        carry = undefined;
+      }
+      let start = 0;
+      let newline = bytes.indexOf(NEWLINE, start);
+      while (newline !== -1) {
+        handleLine(bytes, start, newline);
+        start = newline + 1;
+        newline = bytes.indexOf(NEWLINE, start);
+      }
+      if (start < bytes.length) carry = Buffer.from(bytes.subarray(start));
+    }
+    if (carry !== undefined && carry.length > 0) handleLine(carry, 0, carry.length);
+  },
+};
