@@ -1,0 +1,41 @@
+/** MANIFEST.json: what a generation contains and how it was made. Written last, so its presence marks a complete build. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ListKind } from './types.js';
+import type { BadLineReport } from './partition.js';
+import { MANIFEST_FILE } from '../store/layout.js';
+
+/** Bumped when the key, value or bloom layout changes; readers reject other versions. */
+export const STORE_FORMAT_VERSION = 1;
+
+export interface Manifest {
+  readonly formatVersion: number;
+  readonly feed: string;
+  readonly generation: string;
+  readonly list: ListKind;
+  readonly category?: string;
+  readonly format: string;
+  readonly createdAt: string;
+  readonly buildMs: number;
+  readonly shards: number;
+  /** Distinct keys stored. */
+  readonly keys: number;
+  readonly keysByType: Record<string, number>;
+  /** Records parsed from the source, duplicates included. */
+  readonly records: number;
+  readonly duplicates: number;
+  readonly duplicatesByType: Record<string, number>;
+  readonly badLines: BadLineReport;
+  readonly filtered: { readonly total: number; readonly byReason: Record<string, number> };
+  readonly source: { readonly path: string; readonly bytes: number; readonly sha256: string; readonly modifiedAt: string };
+  readonly bloom: { readonly bitsPerKey: number; readonly hashes: number; readonly bytes: number };
+  readonly storeBytes: number;
+}
+
+export function readManifest(generationDir: string): Manifest {
+  const manifest = JSON.parse(readFileSync(join(generationDir, MANIFEST_FILE), 'utf8')) as Manifest;
+  if (manifest.formatVersion !== STORE_FORMAT_VERSION) {
+    throw new Error(`store format version ${manifest.formatVersion} is not supported (expected ${STORE_FORMAT_VERSION}); rebuild the feed`);
+  }
+  return manifest;
+}

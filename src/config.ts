@@ -1,0 +1,226 @@
+/**
+ * Configuration: one JSON file, validated against a schema, defaults applied, then frozen.
+ * Relative paths (dataDir, each feed's path) are resolved against the configuration file's folder.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { Ajv, type ErrorObject } from 'ajv';
+import { VerdictError } from './errors.js';
+import { FORMATS, formatNames } from './feeds/formats/index.js';
+import type { ListKind } from './build/types.js';
+
+/** Default shards per feed: on 2 cores, 4 shards kept both build threads busy (see bench/RESULTS.md). */
+export const DEFAULT_SHARDS = 4;
+export const DEFAULT_BLOOM_BITS_PER_KEY = 10;
+export const DEFAULT_BLOOM_HASHES = 7;
+export const DEFAULT_KEEP_GENERATIONS = 3;
+export const DEFAULT_MAX_BAD_LINE_PERCENT = 10;
+export const DEFAULT_HOST = '127.0.0.1';
+export const DEFAULT_PORT = 8080;
+export const DEFAULT_MAX_ITEMS_PER_REQUEST = 10_000;
+/** 16 MiB: 10,000 SHA-256 in JSON take about 0.7 MB, so this leaves room for typed items. */
+export const DEFAULT_BODY_LIMIT_BYTES = 16 * 1024 * 1024;
+/** How often the server checks each feed's CURRENT file for a newly published generation. */
+export const DEFAULT_RELOAD_INTERVAL_MS = 1000;
+
+export interface FeedConfig {
+  readonly id: string;
+  readonly list: ListKind;
+  readonly format: string;
+  /** Absolute path of the source. */
+  readonly path: string;
+  readonly category?: string;
+  readonly shards: number;
+  readonly maxBadLinePercent: number;
+  readonly options: Readonly<Record<string, unknown>>;
+}
+
+export interface ServerConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly maxItemsPerRequest: number;
+  readonly bodyLimitBytes: number;
+  readonly reloadIntervalMs: number;
+}
+
+export interface BuildConfig {
+  readonly bloomBitsPerKey: number;
+  readonly bloomHashes: number;
+  readonly keepGenerations: number;
+  /** Worker threads for shard builds; 0 means one per CPU core. */
+  readonly workerThreads: number;
+}
+
+export interface VerdictConfig {
+  /** Absolute path of the configuration file (or a label for an in-memory one). */
+  readonly source: string;
+  readonly dataDir: string;
+  readonly server: ServerConfig;
+  readonly build: BuildConfig;
+  readonly feeds: readonly FeedConfig[];
+}
+
+const FEED_ID_PATTERN = '^[a-z0-9][a-z0-9._-]{0,63}$';
+
+export const CONFIG_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['dataDir', 'feeds'],
+  properties: {
+    $schema: { type: 'string' },
+    $comment: { type: 'string' },
+    dataDir: { type: 'string', minLength: 1 },
+    server: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        host: { type: 'string', minLength: 1 },
+        port: { type: 'integer', minimum: 0, maximum: 65535 },
+        maxItemsPerRequest: { type: 'integer', minimum: 1, maximum: 1_000_000 },
+        bodyLimitBytes: { type: 'integer', minimum: 1024 },
+        reloadIntervalMs: { type: 'integer', minimum: 50 },
+      },
+    },
+    build: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        bloomBitsPerKey: { type: 'number', minimum: 2, maximum: 64 },
+        bloomHashes: { type: 'integer', minimum: 1, maximum: 16 },
+        keepGenerations: { type: 'integer', minimum: 1, maximum: 100 },
+        workerThreads: { type: 'integer', minimum: 0, maximum: 256 },
+      },
+    },
+    feeds: {
+      type: 'array',
+      minItems: 1,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['id', 'list', 'format', 'path'],
+        properties: {
+          id: { type: 'string', pattern: FEED_ID_PATTERN },
+          list: { enum: ['allow', 'deny'] },
+          format: { type: 'string' },
+          path: { type: 'string', minLength: 1 },
+          category: { type: 'string', minLength: 1, maxLength: 200 },
+          shards: { type: 'integer', minimum: 1, maximum: 256 },
+          maxBadLinePercent: { type: 'number', minimum: 0, maximum: 100 },
+          options: { type: 'object' },
+        },
+      },
+    },
+  },
+} as const;
+
+const ajv = new Ajv({ allErrors: true, strict: false });
+const validateConfig = ajv.compile(CONFIG_SCHEMA);
+const optionValidators = new Map(
+  [...FORMATS.values()].map((format) => [format.name, ajv.compile(format.optionsSchema)] as const),
+);
+
+/** Turns an Ajv error into "feeds[1].list: must be equal to one of the allowed values (allow, deny)". */
+function describeSchemaError(error: ErrorObject, prefix = ''): string {
+  const where = (prefix + error.instancePath.replace(/\/(\d+)/g, '[$1]').replace(/\//g, '.')).replace(/^\./, '') || '(root)';
+  let message = error.message ?? 'is invalid';
+  if (error.keyword === 'enum') message += ` (${(error.params as { allowedValues: unknown[] }).allowedValues.join(', ')})`;
+  if (error.keyword === 'additionalProperties') message = `has unknown field "${(error.params as { additionalProperty: string }).additionalProperty}"`;
+  if (error.keyword === 'required') message = `is missing required field "${(error.params as { missingProperty: string }).missingProperty}"`;
+  return `${where}: ${message}`;
+}
+
+/** Validates a parsed configuration object; `source` is the file it came from (paths resolve against its folder). */
+export function parseConfig(raw: unknown, source: string): VerdictConfig {
+  if (!validateConfig(raw)) {
+    const detail = (validateConfig.errors ?? []).map((error) => describeSchemaError(error)).join('; ');
+    throw new VerdictError('VERDICT_ERR_CONFIG_INVALID', { path: source, detail });
+  }
+  const input = raw as {
+    dataDir: string;
+    server?: Partial<ServerConfig>;
+    build?: Partial<BuildConfig>;
+    feeds: {
+      id: string;
+      list: ListKind;
+      format: string;
+      path: string;
+      category?: string;
+      shards?: number;
+      maxBadLinePercent?: number;
+      options?: Record<string, unknown>;
+    }[];
+  };
+  const base = dirname(source);
+  const resolvePath = (path: string): string => (isAbsolute(path) ? path : resolve(base, path));
+
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  input.feeds.forEach((feed, index) => {
+    if (seen.has(feed.id)) problems.push(`feeds[${index}].id: duplicate feed id "${feed.id}"`);
+    seen.add(feed.id);
+    const validate = optionValidators.get(feed.format);
+    if (validate === undefined) {
+      problems.push(`feeds[${index}].format: unknown format "${feed.format}" (known: ${formatNames().join(', ')})`);
+      return;
+    }
+    if (!validate(feed.options ?? {})) {
+      for (const error of validate.errors ?? []) problems.push(describeSchemaError(error, `.feeds[${index}].options`));
+    }
+  });
+  if (problems.length > 0) throw new VerdictError('VERDICT_ERR_CONFIG_INVALID', { path: source, detail: problems.join('; ') });
+
+  const config: VerdictConfig = {
+    source,
+    dataDir: resolvePath(input.dataDir),
+    server: {
+      host: input.server?.host ?? DEFAULT_HOST,
+      port: input.server?.port ?? DEFAULT_PORT,
+      maxItemsPerRequest: input.server?.maxItemsPerRequest ?? DEFAULT_MAX_ITEMS_PER_REQUEST,
+      bodyLimitBytes: input.server?.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
+      reloadIntervalMs: input.server?.reloadIntervalMs ?? DEFAULT_RELOAD_INTERVAL_MS,
+    },
+    build: {
+      bloomBitsPerKey: input.build?.bloomBitsPerKey ?? DEFAULT_BLOOM_BITS_PER_KEY,
+      bloomHashes: input.build?.bloomHashes ?? DEFAULT_BLOOM_HASHES,
+      keepGenerations: input.build?.keepGenerations ?? DEFAULT_KEEP_GENERATIONS,
+      workerThreads: input.build?.workerThreads ?? 0,
+    },
+    feeds: input.feeds.map((feed) => ({
+      id: feed.id,
+      list: feed.list,
+      format: feed.format,
+      path: resolvePath(feed.path),
+      ...(feed.category === undefined ? {} : { category: feed.category }),
+      shards: feed.shards ?? DEFAULT_SHARDS,
+      maxBadLinePercent: feed.maxBadLinePercent ?? DEFAULT_MAX_BAD_LINE_PERCENT,
+      options: Object.freeze({ ...(feed.options ?? {}) }),
+    })),
+  };
+  return deepFreeze(config);
+}
+
+/** Reads, validates and freezes a configuration file. */
+export function loadConfig(path: string): VerdictConfig {
+  const absolute = resolve(path);
+  let text: string;
+  try {
+    text = readFileSync(absolute, 'utf8');
+  } catch (error) {
+    throw new VerdictError('VERDICT_ERR_CONFIG_UNREADABLE', { path: absolute, detail: (error as Error).message }, { cause: error });
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text.replace(/^\uFEFF/, ''));
+  } catch (error) {
+    throw new VerdictError('VERDICT_ERR_CONFIG_INVALID', { path: absolute, detail: `not valid JSON: ${(error as Error).message}` }, { cause: error });
+  }
+  return parseConfig(raw, absolute);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value as Record<string, unknown>)) deepFreeze(child);
+  }
+  return value;
+}

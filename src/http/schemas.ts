@@ -1,0 +1,110 @@
+/** JSON Schemas of the HTTP API. Response schemas also drive Fastify's fast serializer. */
+
+const errorResponse = {
+  type: 'object',
+  properties: {
+    statusCode: { type: 'integer' },
+    code: { type: 'string' },
+    message: { type: 'string' },
+  },
+  required: ['statusCode', 'code', 'message'],
+} as const;
+
+const match = {
+  type: 'object',
+  properties: {
+    feed: { type: 'string' },
+    list: { type: 'string', enum: ['allow', 'deny'] },
+    category: { type: 'string' },
+    generation: { type: 'string' },
+    attributes: { type: 'object', additionalProperties: true },
+  },
+  required: ['feed', 'list', 'generation'],
+} as const;
+
+export const lookupResult = {
+  type: 'object',
+  properties: {
+    item: { type: 'string' },
+    type: { type: 'string' },
+    verdict: { type: 'string', enum: ['allow', 'deny', 'unknown', 'invalid'] },
+    conflict: { type: 'boolean' },
+    code: { type: 'string' },
+    error: { type: 'string' },
+    matches: { type: 'array', items: match },
+  },
+  required: ['item', 'verdict', 'matches'],
+} as const;
+
+const counts = {
+  type: 'object',
+  properties: {
+    allow: { type: 'integer' },
+    deny: { type: 'integer' },
+    unknown: { type: 'integer' },
+    invalid: { type: 'integer' },
+  },
+  required: ['allow', 'deny', 'unknown', 'invalid'],
+} as const;
+
+export const bulkLookupSchema = {
+  body: {
+    type: 'object',
+    required: ['items'],
+    properties: {
+      items: { type: 'array', description: 'Hashes as hex strings; in MessagePack also raw 16, 20 or 32 byte digests.' },
+    },
+  },
+  response: {
+    200: { type: 'object', properties: { results: { type: 'array', items: lookupResult }, counts }, required: ['results', 'counts'] },
+    '4xx': errorResponse,
+    '5xx': errorResponse,
+  },
+} as const;
+
+export const singleLookupSchema = {
+  params: {
+    type: 'object',
+    properties: { value: { type: 'string', maxLength: 4096 } },
+    required: ['value'],
+  },
+  response: { 200: lookupResult, '4xx': errorResponse, '5xx': errorResponse },
+} as const;
+
+const feedStatus = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    list: { type: 'string' },
+    category: { type: 'string' },
+    format: { type: 'string' },
+    source: { type: 'string' },
+    generation: { type: 'string' },
+    createdAt: { type: 'string' },
+    loadedAt: { type: 'string' },
+    keys: { type: 'integer' },
+    keysByType: { type: 'object', additionalProperties: { type: 'integer' } },
+    records: { type: 'integer' },
+    duplicates: { type: 'integer' },
+    badLines: { type: 'object', additionalProperties: true },
+    filtered: { type: 'object', additionalProperties: true },
+    sourceSha256: { type: 'string' },
+    lastError: { type: 'object', additionalProperties: true },
+  },
+  required: ['id', 'list', 'format'],
+} as const;
+
+export const feedsSchema = {
+  response: { 200: { type: 'object', properties: { feeds: { type: 'array', items: feedStatus } }, required: ['feeds'] } },
+} as const;
+
+export const readySchema = {
+  response: {
+    200: {
+      type: 'object',
+      properties: { status: { type: 'string' }, feeds: { type: 'array', items: { type: 'string' } } },
+      required: ['status'],
+    },
+    503: errorResponse,
+  },
+} as const;
