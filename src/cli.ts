@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, type VerdictConfig } from './config.js';
-import { isVerdictError } from './errors.js';
+import { VerdictError, isVerdictError } from './errors.js';
 import { createLogger, type Logger } from './logger.js';
 import { buildFeed } from './build/build-feed.js';
 import { createBuildPool } from './build/pool.js';
@@ -16,11 +16,9 @@ import { Catalog } from './store/catalog.js';
 import { startServer, type RunningServer } from './server.js';
 import { ensureDemoData } from './demo.js';
 import { runLookupCommand } from './cli-lookup.js';
+import { EXIT_FAILURE, EXIT_FAIL_ON_MATCH, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
 
-export const EXIT_OK = 0;
-export const EXIT_FAILURE = 1;
-export const EXIT_FAIL_ON_MATCH = 2;
-export const EXIT_USAGE = 64;
+export { EXIT_FAILURE, EXIT_FAIL_ON_MATCH, EXIT_OK, EXIT_USAGE };
 
 const USAGE = `Usage:
   verdict build  --config FILE [--feed ID]           build every feed (or one) into a new generation and publish it
@@ -56,7 +54,9 @@ function parsePort(value: string | undefined): number | undefined {
 
 async function runBuild(config: VerdictConfig, feedId: string | undefined, logger: Logger): Promise<number> {
   const feeds = feedId === undefined ? config.feeds : config.feeds.filter((feed) => feed.id === feedId);
-  if (feeds.length === 0) throw new UsageError(`unknown feed "${feedId}" (configured: ${config.feeds.map((feed) => feed.id).join(', ')})`);
+  if (feeds.length === 0) {
+    throw new VerdictError('VERDICT_ERR_FEED_NOT_FOUND', { feed: feedId!, configured: config.feeds.map((feed) => feed.id).join(', ') });
+  }
   const catalog = new Catalog(config, logger);
   catalog.cleanUpPartialBuilds();
   const pool = createBuildPool(config.build.workerThreads);

@@ -33,11 +33,13 @@ export class DeterministicRandom {
     return this.nextUint32() % limit;
   }
 
+  /** `bytes` random bytes as lower-case hex; `bytes` must be a multiple of 4. */
   hex(bytes: number): string {
-    let out = '';
-    for (let i = 0; i < bytes; i += 4) out += this.nextUint32().toString(16).padStart(8, '0');
-    return out.slice(0, bytes * 2);
+    for (let i = 0; i < bytes; i += 4) this.scratch.writeUInt32BE(this.nextUint32(), i);
+    return this.scratch.toString('hex', 0, bytes);
   }
+
+  private readonly scratch = Buffer.alloc(64);
 }
 
 const FILE_NAMES = [

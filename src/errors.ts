@@ -31,9 +31,9 @@ export const ERRORS = {
     message: 'None of the accepted media types ({accept}) can be produced; accept application/json or application/msgpack',
   },
   VERDICT_ERR_ROUTE_NOT_FOUND: { status: 404, message: 'Route {method} {url} not found' },
-  VERDICT_ERR_FEED_NOT_FOUND: { status: 404, message: 'Feed {feed} is not configured' },
+  VERDICT_ERR_FEED_NOT_FOUND: { status: 404, message: 'Feed {feed} is not configured (configured feeds: {configured})' },
   VERDICT_ERR_SERVICE_NOT_READY: { status: 503, message: 'No generation is loaded yet for feeds: {feeds}' },
-  VERDICT_ERR_INTERNAL: { status: 500, message: 'Internal error: {detail}' },
+  VERDICT_ERR_SERVICE_INTERNAL: { status: 500, message: 'Internal error: {detail}' },
 
   // Per-item errors, reported inside a lookup result with verdict "invalid".
   VERDICT_ERR_ITEM_EMPTY: { status: 400, message: 'Item is empty' },

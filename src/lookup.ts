@@ -51,7 +51,8 @@ export interface BatchResult {
   readonly counts: VerdictCounts;
 }
 
-const NO_MATCHES: Match[] = [];
+/** Shared by every result without matches, so a miss allocates no array; frozen so no caller can fill it. */
+const NO_MATCHES: Match[] = Object.freeze([]) as unknown as Match[];
 const LIST_BY_CODE: readonly (ListKind | undefined)[] = [undefined, 'allow', 'deny'];
 const MAX_ECHO_CHARACTERS = 256;
 
@@ -114,6 +115,8 @@ export class Matcher {
     if (typeof item === 'string') {
       echo = item.length > MAX_ECHO_CHARACTERS ? `${item.slice(0, MAX_ECHO_CHARACTERS)}…` : item;
       type = item.length === 64 ? 'sha256' : item.length === 40 ? 'sha1' : item.length === 32 ? 'md5' : undefined;
+      // Buffer#write(item, 'hex') is not used because it keeps only the low byte of each UTF-16 code
+      // unit, so "š" (U+0161) would decode as "a" and a non-hex item could match another hash.
       if (type !== undefined && decodeHexInto(item, this.scratch[type], 1)) {
         key = this.scratch[type];
         key[0] = KeyTag[type];
@@ -167,7 +170,7 @@ export class Matcher {
     }
 
     const verdict: Verdict = deny ? 'deny' : allow ? 'allow' : 'unknown';
-    const result: LookupResult = { item: echo, type, verdict, matches: matches === NO_MATCHES ? [] : matches };
+    const result: LookupResult = { item: echo, type, verdict, matches };
     return deny && allow ? { ...result, conflict: true } : result;
   }
 }

@@ -31,6 +31,9 @@ import { ShardPartitioner } from './partition.js';
 import type { ShardWriteRequest, ShardWriteResult } from './shard-writer.js';
 import { STORE_FORMAT_VERSION, type Manifest } from './manifest.js';
 
+/** Upper bound of the key buffers allocated before parsing; larger feeds grow them as they go. */
+const MAX_PREALLOCATED_KEY_BYTES = 2 * 1024 ** 3;
+
 export interface BuildContext {
   readonly dataDir: string;
   readonly build: BuildConfig;
@@ -72,7 +75,7 @@ export async function buildFeed(context: BuildContext, feed: FeedConfig): Promis
 
     // Parse into per-shard record arrays.
     const source = new FileFeedSource(feed.id, feed.path);
-    const partitioner = new ShardPartitioner(feed.shards);
+    const partitioner = new ShardPartitioner(feed.shards, Math.min(sourceStat.size / 2, MAX_PREALLOCATED_KEY_BYTES));
     await format.parse({ feedId: feed.id, source, options: feed.options, sink: partitioner });
     const parseMs = performance.now() - started;
 
@@ -99,7 +102,7 @@ export async function buildFeed(context: BuildContext, feed: FeedConfig): Promis
           bloomPath: join(temporaryDir, names.bloom),
           bloom: { bitsPerKey: context.build.bloomBitsPerKey, hashes: context.build.bloomHashes },
         };
-        const transferList = [records.keys.buffer, records.keyEnds.buffer, records.values.buffer, records.valueEnds.buffer] as ArrayBuffer[];
+        const transferList = [...new Set([records.keys.buffer, records.keyEnds.buffer, records.values.buffer, records.valueEnds.buffer])] as ArrayBuffer[];
         return context.pool.run(request, { transferList }) as Promise<ShardWriteResult>;
       }),
     );
@@ -153,6 +156,8 @@ export async function buildFeed(context: BuildContext, feed: FeedConfig): Promis
         duplicates,
         badLines: manifest.badLines.total,
         parseMs: Math.round(parseMs),
+        sortMs: results.map((result) => Math.round(result.sortMs)),
+        writeMs: results.map((result) => Math.round(result.writeMs)),
         buildMs: manifest.buildMs,
         pruned,
       },

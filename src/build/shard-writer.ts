@@ -2,10 +2,7 @@
  * Writes one shard: sorts its records by key bytes, merges duplicates, appends them to a new LMDB
  * environment in key order, and writes the shard's bloom filter. Runs in a worker thread.
  *
- * Sorting: each record gets a float64 sort value made of its first key bits and its input index
- * (exact below 2^53), so the bulk of the sort is the engine's native numeric TypedArray sort; runs
- * of equal leading bits are then ordered by full key with Buffer.compare. Input index breaks ties,
- * which keeps the first occurrence of a duplicate first.
+ * Input index breaks ties between equal keys, which keeps the first occurrence of a duplicate first.
  */
 import { open } from 'lmdb';
 import { BlockedBloomFilter, type BloomSizing } from '../store/bloom.js';
@@ -32,50 +29,78 @@ export interface ShardWriteResult {
 /** Offset in a key where the bloom probe bytes start: after the tag and the two shard-selecting bytes. */
 export const BLOOM_PROBE_OFFSET = 3;
 
-function leadingBits(keys: Uint8Array, start: number): number {
-  return ((keys[start]! << 24) | (keys[start + 1]! << 16) | (keys[start + 2]! << 8) | keys[start + 3]!) >>> 0;
+/** The four key bytes from `start + 1`, just after the tag, as an unsigned 32-bit number (0 past the key end). */
+function bitsAfterTag(keys: Uint8Array, start: number, end: number): number {
+  let value = 0;
+  for (let i = 1; i <= 4; i++) value = value * 256 + (start + i < end ? keys[start + i]! : 0);
+  return value;
 }
 
-/** Returns record indices in ascending key order; equal keys keep input order. */
+/** Compares two keys byte by byte; a JS loop beats a native call because random keys differ early. */
+function compareKeys(keys: Uint8Array, aStart: number, aEnd: number, bStart: number, bEnd: number): number {
+  const aLength = aEnd - aStart;
+  const bLength = bEnd - bStart;
+  const common = aLength < bLength ? aLength : bLength;
+  for (let i = 0; i < common; i++) {
+    const difference = keys[aStart + i]! - keys[bStart + i]!;
+    if (difference !== 0) return difference;
+  }
+  return aLength - bLength;
+}
+
+/**
+ * Returns record indices in ascending key order; equal keys keep input order.
+ *
+ * Records are first grouped by tag byte (a counting sort), so that inside a group the four bytes
+ * after the tag order the keys. Each record's float64 sort value is those 32 bits times 2^indexBits
+ * plus its index, exact below 2^53, so the engine's native TypedArray sort does the bulk of the work;
+ * runs with equal leading bits are then ordered by full key, then index.
+ */
 export function sortedOrder(records: ShardRecords): Uint32Array {
   const { count, keys, keyEnds } = records;
   const order = new Uint32Array(count);
   if (count === 0) return order;
-  const buffer = Buffer.from(keys.buffer, keys.byteOffset, keys.byteLength);
   const start = (i: number): number => (i === 0 ? 0 : keyEnds[i - 1]!);
 
-  // Float64 sort values: leading key bits, shifted left by enough bits to hold any index.
-  const indexBits = Math.max(1, Math.ceil(Math.log2(count + 1)));
-  const prefixBits = Math.min(32, 53 - indexBits);
-  const indexScale = 2 ** indexBits;
-  const prefixShift = 32 - prefixBits;
-  const sortValues = new Float64Array(count);
-  for (let i = 0; i < count; i++) {
-    const prefix = leadingBits(keys, start(i)) >>> prefixShift;
-    sortValues[i] = prefix * indexScale + i;
-  }
-  sortValues.sort();
-  for (let i = 0; i < count; i++) {
-    const value = sortValues[i]!;
-    order[i] = value - Math.floor(value / indexScale) * indexScale;
-  }
+  // Counting sort by tag byte: groupStart[t] is where tag t's records begin in `order`.
+  const groupStart = new Uint32Array(257);
+  for (let i = 0; i < count; i++) groupStart[keys[start(i)]! + 1]!++;
+  for (let t = 1; t <= 256; t++) groupStart[t]! += groupStart[t - 1]!;
+  const cursor = groupStart.slice(0, 256);
+  for (let i = 0; i < count; i++) order[cursor[keys[start(i)]!]!++] = i;
 
-  // Runs whose leading bits are equal: order them by full key, then by index.
-  const compare = (a: number, b: number): number => {
-    const byKey = buffer.compare(buffer, start(b), keyEnds[b]!, start(a), keyEnds[a]!);
-    return byKey !== 0 ? byKey : a - b;
-  };
-  let runStart = 0;
-  for (let i = 1; i <= count; i++) {
-    const runEnds =
-      i === count ||
-      leadingBits(keys, start(order[i]!)) >>> prefixShift !== leadingBits(keys, start(order[runStart]!)) >>> prefixShift;
-    if (!runEnds) continue;
-    if (i - runStart > 1) {
-      const run = Array.from(order.subarray(runStart, i)).sort(compare);
-      order.set(run, runStart);
+  const indexBits = Math.max(1, Math.ceil(Math.log2(count + 1)));
+  const indexScale = 2 ** indexBits;
+  // Above 2^21 records the index needs more than 21 bits, so fewer leading key bits fit in 53.
+  const bitsScale = 2 ** Math.max(0, indexBits - 21);
+  for (let t = 0; t < 256; t++) {
+    const from = groupStart[t]!;
+    const to = groupStart[t + 1]!;
+    if (to - from < 2) continue;
+
+    const sortValues = new Float64Array(to - from);
+    for (let j = from; j < to; j++) {
+      const i = order[j]!;
+      sortValues[j - from] = Math.floor(bitsAfterTag(keys, start(i), keyEnds[i]!) / bitsScale) * indexScale + i;
     }
-    runStart = i;
+    sortValues.sort();
+    for (let j = from; j < to; j++) order[j] = sortValues[j - from]! % indexScale;
+
+    // Runs with equal leading bits: order by full key, then by index.
+    let runStart = from;
+    let runBits = Math.floor(sortValues[0]! / indexScale);
+    for (let j = from + 1; j <= to; j++) {
+      const bits = j < to ? Math.floor(sortValues[j - from]! / indexScale) : -1;
+      if (bits === runBits) continue;
+      if (j - runStart > 1) {
+        const run = Array.from(order.subarray(runStart, j)).sort(
+          (a, b) => compareKeys(keys, start(a), keyEnds[a]!, start(b), keyEnds[b]!) || a - b,
+        );
+        order.set(run, runStart);
+      }
+      runStart = j;
+      runBits = bits;
+    }
   }
   return order;
 }
@@ -116,9 +141,7 @@ export function writeShard(request: ShardWriteRequest): ShardWriteResult {
         let j = i + 1;
         while (j < order.length) {
           const candidate = order[j]!;
-          const same =
-            keyEnds[candidate]! - keyStart(candidate) === keyEnds[kept]! - keyStart(kept) &&
-            keyBuffer.compare(keyBuffer, keyStart(candidate), keyEnds[candidate]!, keyStart(kept), keyEnds[kept]!) === 0;
+          const same = compareKeys(keys, keyStart(candidate), keyEnds[candidate]!, keyStart(kept), keyEnds[kept]!) === 0;
           if (!same) break;
           const candidateDenies = valueEnds[candidate]! > valueStart(candidate) && values[valueStart(candidate)] === ListCode.deny;
           const keptDenies = valueEnds[kept]! > valueStart(kept) && values[valueStart(kept)] === ListCode.deny;

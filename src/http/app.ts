@@ -2,7 +2,14 @@
  * The HTTP API as a Fastify instance built by a factory. Routes are thin: they check the request's
  * shape and hand items to the Matcher. The process concerns (listen, signals) live in server.ts.
  */
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import { Packr, Unpackr } from 'msgpackr';
 import { ERRORS, VerdictError, formatMessage, type ErrorCode } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -91,11 +98,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   const app = Fastify({
     loggerInstance: options.logger as FastifyBaseLogger,
-    disableRequestLogging: true,
+    // No log line per request; rejected and failed requests are logged by the error handler.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.server.bodyLimitBytes,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
     // A firewall may send a bare hash in the path; keep room for long URLs in later item types.
-    maxParamLength: 4096,
+    routerOptions: { maxParamLength: 4096 },
   });
 
   // JSON.parse instead of Fastify's secure-json-parse: it measured about 40% faster per hash, and
@@ -130,7 +138,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         detail: error.message,
       });
     } else {
-      verdictError = new VerdictError('VERDICT_ERR_INTERNAL', { detail: error.message });
+      verdictError = new VerdictError('VERDICT_ERR_SERVICE_INTERNAL', { detail: error.message });
     }
     if (verdictError.status >= 500) {
       request.log.error({ err: error, code: verdictError.code, url: request.url, method: request.method }, 'request failed');

@@ -181,7 +181,7 @@ export class Catalog {
   }
 
   private recordError(state: FeedState, error: unknown): void {
-    const code = error instanceof VerdictError ? error.code : 'VERDICT_ERR_INTERNAL';
+    const code = error instanceof VerdictError ? error.code : 'VERDICT_ERR_SERVICE_INTERNAL';
     const message = (error as Error).message ?? String(error);
     if (state.lastError?.message !== message) {
       this.logger.error({ feed: state.config.id, err: error, code }, 'cannot load the published generation; the previous one keeps serving');

@@ -25,6 +25,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { VerdictError } from '../errors.js';
+import { failpoint } from '../failpoints.js';
 
 export const CURRENT_FILE = 'CURRENT';
 export const LOCK_FILE = 'BUILD.lock';
@@ -99,6 +100,7 @@ export function publishGeneration(feedDir: string, temporaryDir: string, generat
   const finalDir = join(feedDir, generation);
   renameSync(temporaryDir, finalDir);
   fsyncDirectory(feedDir);
+  failpoint('build:after-rename');
   switchCurrent(feedDir, generation);
 }
 

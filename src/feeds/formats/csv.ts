@@ -7,14 +7,14 @@
  * - `listRule` puts each row on the allow or deny list, or skips it, by the value of one column.
  *
  * A configured column missing from the header fails the parse. A row with another field count than
- * the header is a bad line (`csv-field-count`), as is each hash piece that is not a valid hash; its
- * sample content is `column: piece`, because whole rows are clipped in samples and would hide it.
+ * the header is a bad line (`csv-field-count`), and so is each hash piece that is not a valid hash.
+ * The sample content of a bad piece is `column: piece`, because samples clip whole rows.
  */
 import { VerdictError } from '../../errors.js';
 import type { Attributes, FeedFormat, ListKind, ParseContext } from '../../build/types.js';
 import type { HashType } from '../../indicators/hash.js';
-import { addHashOfType } from './typed-hash.js';
-import { readCsvRecords } from './csv-records.js';
+import { NO_HASH_FILTER, addHashOfType } from './typed-hash.js';
+import { quoteNames, readCsvRecords } from './csv-records.js';
 
 export type CsvHashColumnType = HashType | 'auto';
 export type ListRuleAction = ListKind | 'skip';
@@ -38,8 +38,6 @@ export const DEFAULT_DELIMITER = ',';
 
 /** Filter reason of a row the list rule skips. */
 export const LIST_RULE_FILTER = 'list-rule';
-/** Filter reason of a row whose hash cells are all empty. */
-export const NO_HASH_FILTER = 'no-hash';
 
 /** Separators between hashes in one cell. */
 const HASH_SEPARATORS = /[\s,;]+/;
@@ -96,12 +94,12 @@ function resolveColumns(feedId: string, path: string, header: string[], names: I
   }
 
   const problems: string[] = [];
-  if (missing.length > 0) problems.push(`column${missing.length > 1 ? 's' : ''} ${missing.map((name) => JSON.stringify(name)).join(', ')} not found`);
-  if (repeated.length > 0) problems.push(`column${repeated.length > 1 ? 's' : ''} ${repeated.map((name) => JSON.stringify(name)).join(', ')} named more than once`);
+  if (missing.length > 0) problems.push(`column${missing.length > 1 ? 's' : ''} ${quoteNames(missing)} not found`);
+  if (repeated.length > 0) problems.push(`column${repeated.length > 1 ? 's' : ''} ${quoteNames(repeated)} named more than once`);
   if (problems.length > 0) {
     throw new VerdictError('VERDICT_ERR_FEED_FORMAT', {
       feed: feedId,
-      detail: `${path}: ${problems.join(' and ')} in the header; the header has columns ${header.map((name) => JSON.stringify(name)).join(', ')}`,
+      detail: `${path}: ${problems.join(' and ')} in the header; the header has columns ${quoteNames(header)}`,
     });
   }
   return indexes;
@@ -123,7 +121,7 @@ export const csvFormat: FeedFormat = {
       columns: {
         type: 'object',
         minProperties: 1,
-        additionalProperties: { enum: ['md5', 'sha1', 'sha256', 'auto'] },
+        additionalProperties: { type: 'string', enum: ['md5', 'sha1', 'sha256', 'auto'] },
         description: 'Hash columns by header name, each with its hash type; "auto" types each hash by its length.',
       },
       attributes: {
@@ -137,8 +135,8 @@ export const csvFormat: FeedFormat = {
         required: ['column', 'values', 'otherwise'],
         properties: {
           column: { type: 'string', minLength: 1 },
-          values: { type: 'object', additionalProperties: { enum: LIST_RULE_ACTIONS } },
-          otherwise: { enum: LIST_RULE_ACTIONS },
+          values: { type: 'object', additionalProperties: { type: 'string', enum: LIST_RULE_ACTIONS } },
+          otherwise: { type: 'string', enum: LIST_RULE_ACTIONS },
         },
         description:
           'Puts each row on the allow or deny list, or skips it, by the value of one column (compared trimmed and case-insensitively).',

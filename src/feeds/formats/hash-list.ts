@@ -20,6 +20,19 @@ const SEMICOLON = 0x3b;
 const COMMA = 0x2c;
 const HASH_SIGN = 0x23;
 
+const TOKEN_LENGTHS = [64, 40, 32] as const;
+
+/** Decodes ASCII hex bytes [start, end) into key[1..]; false when any byte is not a hex digit. */
+function decodeHex(bytes: Uint8Array, start: number, end: number, key: Uint8Array): boolean {
+  for (let i = start, o = 1; i < end; i += 2, o++) {
+    const high = NIBBLE[bytes[i]!]!;
+    const low = NIBBLE[bytes[i + 1]!]!;
+    if ((high | low) < 0) return false;
+    key[o] = (high << 4) | low;
+  }
+  return true;
+}
+
 function isSeparator(byte: number): boolean {
   return byte === SPACE || byte === TAB || byte === SEMICOLON || byte === COMMA;
 }
@@ -54,31 +67,27 @@ export const hashListFormat: FeedFormat = {
       const first = bytes[start];
       if (first === HASH_SIGN || first === SEMICOLON) return;
 
-      let tokenEnd = start;
-      while (tokenEnd < end && !isSeparator(bytes[tokenEnd]!)) tokenEnd++;
-      const length = tokenEnd - start;
-      const tag = length === 64 ? KeyTag.sha256 : length === 40 ? KeyTag.sha1 : length === 32 ? KeyTag.md5 : 0;
-
-      // Fast path: an exact-length ASCII hex token.
-      let valid = tag !== 0;
-      if (valid) {
-        for (let i = start, o = 1; i < tokenEnd; i += 2, o++) {
-          const high = NIBBLE[bytes[i]!]!;
-          const low = NIBBLE[bytes[i + 1]!]!;
-          if ((high | low) < 0) {
-            valid = false;
-            break;
-          }
-          key[o] = (high << 4) | low;
+      // Fast path: a 64, 40 or 32 character token of ASCII hex digits, ended by the line end or a
+      // separator; anything else takes the slow path, which finds the token and names the problem.
+      let length = 0;
+      for (const candidate of TOKEN_LENGTHS) {
+        const after = start + candidate;
+        if (after <= end && (after === end || isSeparator(bytes[after]!)) && decodeHex(bytes, start, after, key)) {
+          length = candidate;
+          break;
         }
       }
-      if (!valid) {
-        const token = decoder.decode(bytes.subarray(start, tokenEnd));
+      const tokenEnd = start + length;
+      if (length === 0) {
+        let slowEnd = start;
+        while (slowEnd < end && !isSeparator(bytes[slowEnd]!)) slowEnd++;
+        const token = decoder.decode(bytes.subarray(start, slowEnd));
         const result = normalizeHashInto(token, key);
         const reason = typeof result === 'string' ? 'invalid-hash' : reasonOfHashError(result.code);
         sink.bad(reason, lineNumber, decoder.decode(bytes.subarray(start, end)));
         return;
       }
+      const tag = length === 64 ? KeyTag.sha256 : length === 40 ? KeyTag.sha1 : KeyTag.md5;
       key[0] = tag;
 
       let restStart = tokenEnd;

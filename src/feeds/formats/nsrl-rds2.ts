@@ -10,9 +10,8 @@
 import { VerdictError } from '../../errors.js';
 import type { Attributes, FeedFormat, ParseContext } from '../../build/types.js';
 import { HASH_TYPES, type HashType } from '../../indicators/hash.js';
-import { addHashOfType } from './typed-hash.js';
-import { readCsvRecords } from './csv-records.js';
-import { NO_HASH_FILTER } from './csv.js';
+import { NO_HASH_FILTER, addHashOfType } from './typed-hash.js';
+import { quoteNames, readCsvRecords } from './csv-records.js';
 
 /** Hash column names of NSRLFile.txt by hash type. */
 const HASH_COLUMNS: Readonly<Record<HashType, string>> = { sha1: 'SHA-1', md5: 'MD5', sha256: 'SHA-256' };
@@ -33,14 +32,14 @@ const DECIMAL_INTEGER = /^\d+$/;
 /** JSON Schema of a `hashTypes` option, shared with nsrl-rds3. */
 export const HASH_TYPES_OPTION = {
   type: 'array',
-  items: { enum: [...HASH_TYPES] },
+  items: { type: 'string', enum: [...HASH_TYPES] },
   minItems: 1,
   uniqueItems: true,
   default: [...HASH_TYPES],
   description: 'Hash types to load (default all three); leaving one out makes a smaller store.',
 } as const;
 
-/** The `hashTypes` option, or all types when it is absent. */
+/** Returns the `hashTypes` option, or all types when it is absent. */
 export function selectedHashTypes(options: Record<string, unknown>): readonly HashType[] {
   return (options['hashTypes'] as HashType[] | undefined) ?? HASH_TYPES;
 }
@@ -77,13 +76,21 @@ export const nsrlRds2Format: FeedFormat = {
       if (missing.length > 0) {
         throw new VerdictError('VERDICT_ERR_FEED_FORMAT', {
           feed: feedId,
-          detail: `${context.source.path}: column${missing.length > 1 ? 's' : ''} ${missing.map((name) => JSON.stringify(name)).join(', ')} not found in the header; an NSRL RDS 2 NSRLFile.txt starts with "SHA-1","MD5","CRC32","FileName",...; the header has columns ${header.map((name) => JSON.stringify(name)).join(', ')}`,
+          detail:
+            `${context.source.path}: column${missing.length > 1 ? 's' : ''} ${quoteNames(missing)} not found in the header; ` +
+            `an NSRL RDS 2 NSRLFile.txt starts with "SHA-1","MD5","CRC32","FileName",...; the header has columns ${quoteNames(header)}`,
         });
       }
 
       hashColumns = wanted
         .map((type) => ({ name: HASH_COLUMNS[type], index: indexOf(HASH_COLUMNS[type]), type }))
         .filter((column) => column.index !== -1);
+      if (hashColumns.length === 0) {
+        throw new VerdictError('VERDICT_ERR_FEED_FORMAT', {
+          feed: feedId,
+          detail: `${context.source.path}: no column for the hash types ${wanted.join(', ')} chosen by the hashTypes option; the header has columns ${quoteNames(header)}`,
+        });
+      }
       textColumns = TEXT_ATTRIBUTE_COLUMNS.map(([name, attribute]) => ({ index: indexOf(name), attribute })).filter(
         (column) => column.index !== -1,
       );

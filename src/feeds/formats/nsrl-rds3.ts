@@ -14,8 +14,7 @@ import Database from 'better-sqlite3';
 import { VerdictError } from '../../errors.js';
 import type { Attributes, FeedFormat, ParseContext } from '../../build/types.js';
 import type { HashType } from '../../indicators/hash.js';
-import { addHashOfType } from './typed-hash.js';
-import { NO_HASH_FILTER } from './csv.js';
+import { NO_HASH_FILTER, addHashOfType } from './typed-hash.js';
 import { HASH_TYPES_OPTION, selectedHashTypes } from './nsrl-rds2.js';
 
 /** Rows read between two yields to the event loop; better-sqlite3 reads synchronously. */
@@ -28,6 +27,8 @@ const ATTRIBUTE_COLUMNS: ReadonlyArray<readonly [string, string]> = [
   ['package_id', 'packageId'],
 ];
 
+const DECIMAL_INTEGER = /^\d+$/;
+
 function sqliteCode(error: unknown): string | undefined {
   return error instanceof Database.SqliteError ? error.code : undefined;
 }
@@ -36,7 +37,7 @@ function isEmpty(value: unknown): boolean {
   return value === null || value === undefined || (typeof value === 'string' && value.trim().length === 0);
 }
 
-/** The type (`table` or `view`) of the FILE object and its column names in lower case. */
+/** Finds the FILE table or view and returns its type and lower-case column names; throws when the file has none. */
 function describeFileObject(context: ParseContext, db: Database.Database): { type: string; columns: string[] } {
   const path = context.source.path;
   let found: { type: string; name: string } | undefined;
@@ -119,7 +120,11 @@ export const nsrlRds3Format: FeedFormat = {
           let attributes: Attributes | undefined;
           for (let i = 0; i < attributeColumns.length; i++) {
             const value = row[wanted.length + i];
-            if (!isEmpty(value)) (attributes ??= {})[attributeColumns[i]![1]] = value;
+            if (isEmpty(value)) continue;
+            const attribute = attributeColumns[i]![1];
+            // A size stored as text (SQLite columns take any type) is still reported as a number.
+            const numeric = attribute === 'size' && typeof value === 'string' && DECIMAL_INTEGER.test(value);
+            (attributes ??= {})[attribute] = numeric ? Number(value) : value;
           }
 
           let nonEmpty = 0;

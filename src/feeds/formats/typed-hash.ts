@@ -12,6 +12,9 @@ export const HEX_LENGTH: Readonly<Record<HashType, number>> = { md5: 32, sha1: 4
 /** Bad-line reason of a valid hash of another type than the one the feed names. */
 export const HASH_TYPE_MISMATCH = 'hash-type-mismatch';
 
+/** Filter reason of an entry that names no hash at all (every hash cell empty). */
+export const NO_HASH_FILTER = 'no-hash';
+
 const HEX_DIGITS = /^[0-9A-Fa-f]+$/;
 
 /**
