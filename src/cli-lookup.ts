@@ -19,13 +19,15 @@
  *     MD5 while NSRL keys on SHA-256, so checking only the strongest hash would miss matches. Other
  *     hashdeep columns (tiger, whirlpool) are not looked up.
  * Blank lines and lines starting with `#` (hashdeep's `##` too) are skipped. A line that cannot be
- * parsed becomes an output row with verdict `invalid` and the reason in `error`.
+ * parsed becomes an output row with verdict `invalid` and the reason in `error`. Every item is looked
+ * up as a hash, even in a plain list, so a domain or URL there is reported as an invalid hash.
  *
- * Output rows keep the input order. CSV columns: path, hash (as written), type, verdict, conflict
- * (true or false), feeds (the matching feed ids joined by `;`), lists and categories (one entry per
- * matching feed, in the order of feeds, empty where a feed has no category), error. Fields are quoted
- * as RFC 4180 specifies and rows end with LF. JSONL objects hold line, path, item, type, verdict,
- * conflict, matches (feed, list, category, generation, attributes) and error.
+ * Output rows keep the input order. The CSV columns are path, hash (as written), type, verdict,
+ * conflict (true or false), feeds, lists, categories and error. Feeds contains the matching feed ids
+ * joined by `;`. Lists and categories contain one entry per matching feed in the same order, and a
+ * category is empty for a feed without one. Fields are quoted as RFC 4180 specifies, and rows end
+ * with LF. JSONL objects hold line, path, item, type, verdict, conflict, matches (feed, list,
+ * category, generation, attributes) and error.
  */
 import { closeSync, createReadStream, fstatSync, openSync } from 'node:fs';
 import type { Readable } from 'node:stream';
@@ -55,13 +57,13 @@ const FAIL_ON_VERDICTS: readonly Verdict[] = ['deny', 'allow', 'unknown', 'inval
 
 /** Items per Matcher.lookupMany call: large enough to amortize the call, small enough to stream. */
 export const LOOKUP_BATCH_SIZE = 1000;
-/** Read size for file input; larger reads mean fewer, fuller batches. */
+/** Read size for file input, in bytes. Larger reads mean fewer and fuller batches. */
 const READ_CHUNK_BYTES = 1 << 20;
 /** Longer lines are reported as invalid and skipped, so input without newlines cannot fill memory. */
 export const MAX_LINE_CHARACTERS = 1 << 20;
 /** Same limit as the Matcher's echo of an item, so no output field repeats a huge input. */
 const MAX_ECHO_CHARACTERS = 256;
-/** Longest algorithm name in a BSD-style line (`SHA2-256` has 8); it keeps the pattern off hash lines. */
+/** Maximum length of a BSD-style algorithm name (`SHA2-256` has 8), so hash lines skip the pattern. */
 const MAX_ALGORITHM_CHARACTERS = 16;
 
 const CSV_HEADER = 'path,hash,type,verdict,conflict,feeds,lists,categories,error\n';
@@ -71,8 +73,8 @@ const MESSAGE_PREFIX = 'verdict lookup';
 // Options
 
 /**
- * An invalid option value. It carries the code of Node's own parseArgs error for the same mistake,
- * which the `verdict` entry point reports as a usage error (exit code 64, with the usage text).
+ * Creates the error for an invalid option value. It carries the code of Node's own parseArgs error
+ * for the same mistake, which the `verdict` entry point reports as a usage error (exit code 64).
  */
 function invalidOptionValue(message: string): Error {
   return Object.assign(new TypeError(message), { code: 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' });
@@ -97,7 +99,7 @@ export interface InputEntry {
   /** Line number in the input, from 1. */
   readonly line: number;
   readonly path: string | undefined;
-  /** The hash as written; empty when the line has none. */
+  /** The hash as written, or empty when the line has none. */
   readonly hash: string;
   /** The type the line names: the BSD-style algorithm or the hashdeep column. */
   readonly declaredType?: HashType;
@@ -273,8 +275,9 @@ export class InputLineParser {
     for (let index = 0; index < layout.columns.length - 1; index++) {
       const comma = body.indexOf(',', start);
       if (comma === -1) {
+        const found = index === 0 ? '1 field' : `${index + 1} fields`;
         const expected = `${layout.columns.length} (${layout.columns.join(',')})`;
-        out.push({ line, path: undefined, hash: '', error: `hashdeep row has ${index + 1} fields; the column line names ${expected}` });
+        out.push({ line, path: undefined, hash: '', error: `hashdeep row has ${found}; the column line names ${expected}` });
         return;
       }
       fields.push(body.slice(start, comma).trim());
@@ -328,7 +331,7 @@ function openInput(input: string): OpenInput {
   return { stream: createReadStream(input, { fd, highWaterMark: READ_CHUNK_BYTES }), size: stat.isFile() ? stat.size : undefined };
 }
 
-/** The size of the file open as `fd` when it is a regular file (stdin may be redirected from one). */
+/** Returns the size of the file open as `fd` when it is a regular file, as stdin redirected from a file is. */
 function regularFileSize(fd: number): number | undefined {
   try {
     const stat = fstatSync(fd);
@@ -500,6 +503,21 @@ function jsonRow(entry: InputEntry, result: LookupResult): string {
 // ---------------------------------------------------------------------------------------------
 // Checking
 
+type MatcherItem = string | { readonly type: string; readonly value: string };
+
+const HEX_DIGITS = /^[0-9a-fA-F]+$/;
+
+/**
+ * Returns the Matcher item of an entry. Every input layout puts a hash in this field, so a value that
+ * is not 32, 40 or 64 hex digits is forced to the hash type. Its error then names the problem with
+ * the hash, and a value such as "example.com" is not looked up as a domain.
+ */
+function matcherItemOf(entry: InputEntry): MatcherItem {
+  const length = entry.hash.length;
+  if ((length === 32 || length === 40 || length === 64) && HEX_DIGITS.test(entry.hash)) return entry.hash;
+  return { type: entry.declaredType ?? 'hash', value: entry.hash };
+}
+
 /** Collects parsed entries, looks them up in batches and writes their rows in input order. */
 class BatchChecker {
   readonly counts: VerdictCounts = { allow: 0, deny: 0, unknown: 0, invalid: 0 };
@@ -529,9 +547,9 @@ class BatchChecker {
     const entries = this.pending;
     this.pending = [];
 
-    const hashes: string[] = [];
-    for (const entry of entries) if (entry.error === undefined) hashes.push(entry.hash);
-    const results = hashes.length > 0 ? this.matcher.lookupMany(hashes).results : [];
+    const items: MatcherItem[] = [];
+    for (const entry of entries) if (entry.error === undefined) items.push(matcherItemOf(entry));
+    const results = items.length > 0 ? this.matcher.lookupMany(items).results : [];
 
     let next = 0;
     let output = '';
@@ -558,7 +576,7 @@ async function checkInput(input: OpenInput, checker: BatchChecker, writer: Outpu
   for await (const chunk of input.stream as AsyncIterable<Buffer>) {
     bytes += chunk.length;
     splitter.push(decoder.decode(chunk));
-    // Flushing per chunk keeps a slow producer (a terminal, a pipe from a hashing tool) answered line by line.
+    // Flushing per chunk writes each row soon after its line arrives from a slow producer (a terminal, a hashing tool).
     checker.flush();
     progress?.update(checker.items, bytes);
     await writer.drained();
@@ -576,8 +594,8 @@ async function checkInput(input: OpenInput, checker: BatchChecker, writer: Outpu
 // The command
 
 /**
- * Info logs (each generation opened, each build step) would mix with the rows that a user reads on
- * a terminal, so the command logs warnings and errors only unless VERDICT_LOG_LEVEL asks for more.
+ * Lowers logging to warnings and errors unless VERDICT_LOG_LEVEL sets a level, because info logs
+ * (each generation opened, each build step) would mix with the rows a user reads on a terminal.
  */
 function commandLogger(logger: Logger): Logger {
   return process.env['VERDICT_LOG_LEVEL'] === undefined ? logger.child({}, { level: 'warn' }) : logger;
@@ -658,7 +676,7 @@ export async function runLookupCommand(config: VerdictConfig, options: LookupCom
     process.stderr.write(`${MESSAGE_PREFIX}: reading hashes from the terminal; end the input with Ctrl+D\n`);
   }
 
-  // Read failures (EIO, a file truncated while read) are reported as such; anything else is a bug and is rethrown.
+  // A read failure (EIO, for example) is reported as such. Any other error is a bug and is rethrown.
   let readError: unknown;
   input.stream.once('error', (error) => {
     readError = error;

@@ -8,6 +8,8 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { VerdictError } from './errors.js';
 import { FORMATS, formatNames } from './feeds/formats/index.js';
 import type { ListKind } from './build/types.js';
+import { IndicatorPolicy, type ConstituencyConfig, type IndicatorPolicyConfig } from './build/indicator-policy.js';
+import type { DomainMatchMode } from './indicators/domain.js';
 
 /** Default shards per feed: on 2 cores, 4 shards kept both build threads busy (see bench/RESULTS.md). */
 export const DEFAULT_SHARDS = 4;
@@ -33,6 +35,8 @@ export interface FeedConfig {
   readonly shards: number;
   readonly maxBadLinePercent: number;
   readonly options: Readonly<Record<string, unknown>>;
+  /** What the feed keeps of IP, domain and URL entries: width limits, reserved space, tailoring. */
+  readonly policy: IndicatorPolicyConfig;
 }
 
 export interface ServerConfig {
@@ -107,6 +111,23 @@ export const CONFIG_SCHEMA = {
           shards: { type: 'integer', minimum: 1, maximum: 256 },
           maxBadLinePercent: { type: 'number', minimum: 0, maximum: 100 },
           options: { type: 'object' },
+          reserved: { type: 'boolean' },
+          minPrefixLength: {
+            type: 'object',
+            additionalProperties: false,
+            properties: { ipv4: { type: 'integer', minimum: 0, maximum: 32 }, ipv6: { type: 'integer', minimum: 0, maximum: 128 } },
+          },
+          domainMatch: { enum: ['exact', 'subdomains', 'both'] },
+          constituency: {
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              cidrs: { type: 'array', items: { type: 'string', minLength: 1 } },
+              asns: { type: 'array', items: { type: 'integer', minimum: 0, maximum: 4294967295 } },
+              countries: { type: 'array', items: { type: 'string', pattern: '^[A-Za-z]{2}$' } },
+              tlds: { type: 'array', items: { type: 'string', pattern: '^\\.?[A-Za-z0-9-]+$' } },
+            },
+          },
         },
       },
     },
@@ -148,6 +169,10 @@ export function parseConfig(raw: unknown, source: string): VerdictConfig {
       shards?: number;
       maxBadLinePercent?: number;
       options?: Record<string, unknown>;
+      reserved?: boolean;
+      minPrefixLength?: { ipv4?: number; ipv6?: number };
+      domainMatch?: DomainMatchMode;
+      constituency?: ConstituencyConfig;
     }[];
   };
   const base = dirname(source);
@@ -165,6 +190,11 @@ export function parseConfig(raw: unknown, source: string): VerdictConfig {
     }
     if (!validate(feed.options ?? {})) {
       for (const error of validate.errors ?? []) problems.push(describeSchemaError(error, `.feeds[${index}].options`));
+    }
+    try {
+      new IndicatorPolicy(policyOf(feed));
+    } catch (error) {
+      problems.push(`feeds[${index}].constituency: ${(error as Error).message}`);
     }
   });
   if (problems.length > 0) throw new VerdictError('VERDICT_ERR_CONFIG_INVALID', { path: source, detail: problems.join('; ') });
@@ -194,9 +224,24 @@ export function parseConfig(raw: unknown, source: string): VerdictConfig {
       shards: feed.shards ?? DEFAULT_SHARDS,
       maxBadLinePercent: feed.maxBadLinePercent ?? DEFAULT_MAX_BAD_LINE_PERCENT,
       options: Object.freeze({ ...(feed.options ?? {}) }),
+      policy: policyOf(feed),
     })),
   };
   return deepFreeze(config);
+}
+
+function policyOf(feed: {
+  reserved?: boolean;
+  minPrefixLength?: { ipv4?: number; ipv6?: number };
+  domainMatch?: DomainMatchMode;
+  constituency?: ConstituencyConfig;
+}): IndicatorPolicyConfig {
+  return {
+    ...(feed.reserved === undefined ? {} : { reserved: feed.reserved }),
+    ...(feed.minPrefixLength === undefined ? {} : { minPrefixLength: feed.minPrefixLength }),
+    ...(feed.domainMatch === undefined ? {} : { domainMatch: feed.domainMatch }),
+    ...(feed.constituency === undefined ? {} : { constituency: feed.constituency }),
+  };
 }
 
 /** Reads, validates and freezes a configuration file. */

@@ -37,13 +37,27 @@ export const ERRORS = {
 
   // Per-item errors, reported inside a lookup result with verdict "invalid".
   VERDICT_ERR_ITEM_EMPTY: { status: 400, message: 'Item is empty' },
-  VERDICT_ERR_ITEM_NOT_STRING: { status: 400, message: 'Item must be a string or, in MessagePack, a 16, 20 or 32 byte digest; got {kind}' },
+  VERDICT_ERR_ITEM_NOT_STRING: {
+    status: 400,
+    message: 'Item must be a string, an object with type and value fields or, in MessagePack, a 16, 20 or 32 byte digest; got {kind}',
+  },
   VERDICT_ERR_ITEM_BAD_LENGTH: {
     status: 400,
     message: 'Hash has {length} characters; expected 32 (MD5), 40 (SHA-1) or 64 (SHA-256) hex digits',
   },
   VERDICT_ERR_ITEM_HEX_PREFIX: { status: 400, message: 'Hash starts with a 0x prefix; send the hex digits alone' },
   VERDICT_ERR_ITEM_NOT_HEX: { status: 400, message: 'Hash contains the non-hex character {character} at position {position}' },
+  VERDICT_ERR_ITEM_UNRECOGNIZED: {
+    status: 400,
+    message: 'Item {item} is not a hash, IP address, CIDR range, domain or URL; prefix it with md5:, sha1:, sha256:, ip:, cidr:, domain: or url: to force a type',
+  },
+  VERDICT_ERR_ITEM_UNKNOWN_TYPE: {
+    status: 400,
+    message: 'Item type {type} is not supported; use one of md5, sha1, sha256, hash, ip, cidr, domain, url',
+  },
+  VERDICT_ERR_ITEM_INVALID_IP: { status: 400, message: 'Invalid IP address or CIDR range: {detail}' },
+  VERDICT_ERR_ITEM_INVALID_DOMAIN: { status: 400, message: 'Invalid domain name: {detail}' },
+  VERDICT_ERR_ITEM_INVALID_URL: { status: 400, message: 'Invalid URL: {detail}' },
   VERDICT_ERR_ITEM_BAD_DIGEST_LENGTH: {
     status: 400,
     message: 'Binary digest has {length} bytes; expected 16 (MD5), 20 (SHA-1) or 32 (SHA-256)',

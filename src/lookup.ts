@@ -1,37 +1,54 @@
 /**
  * The lookup path of one item:
  *
- *   item ──classify──> hash type ──normalize──> key (tag + digest, in a reused scratch buffer)
- *        for each serving feed generation:
- *          shard = first digest bytes mod shards
- *          bloom.has(key)?  no  -> next feed          (tens of nanoseconds)
- *                           yes -> LMDB get(key)      (about 2 µs on a large store)
- *                                  found -> match {feed, list, category, attributes}
+ *   item ──classify──> hash | IP | CIDR | domain | URL ──normalize──> probe keys
+ *     hash     one key: tag + digest
+ *     IP       one key per prefix length the feed holds, longest first (address masked to it)
+ *     CIDR     covering entries as for an IP, plus entries inside the range (LMDB range scan)
+ *     domain   one key per name on label boundaries (a.b.c, b.c, c), each checked for its mode
+ *     URL      up to 5 hosts x 6 paths Safe Browsing expressions, plus its host as a domain or IP
+ *   for each serving feed that holds keys of that type, for each probe key:
+ *     bloom.has(probe)?  no  -> next                  (tens of nanoseconds)
+ *                        yes -> LMDB get(key)         (about 2 µs on a large store)
+ *                               found -> match {feed, list, category, entry, attributes}
  *   verdict = deny if any deny match, else allow if any allow match, else unknown
  *
- * Everything here is synchronous and allocation-light; it has no knowledge of HTTP.
+ * Everything here is synchronous and has no knowledge of HTTP. Scratch buffers are reused, so a
+ * Matcher serves one thread.
  */
-import { DIGEST_BYTES, KeyTag, hashTypeOfDigestLength, normalizeHashInto, decodeHexInto, type HashType } from './indicators/hash.js';
-import { formatMessage, type ErrorCode } from './errors.js';
-import { valuePacker } from './build/partition.js';
+import { DIGEST_BYTES, KeyTag, decodeHexInto, hashTypeOfDigestLength, type HashType } from './indicators/hash.js';
+import { BLOOM_PROBE_OFFSET, PROBE_BYTES, probeOf, shardOfProbe } from './indicators/keys.js';
+import { digestStringInto } from './indicators/digest.js';
+import { classifyItem, type ItemType } from './indicators/classify.js';
+import { formatNetwork, maskInto, type IpNetwork } from './indicators/ip.js';
+import { parentNames } from './indicators/domain.js';
+import { lookupExpressions, type CanonicalUrl } from './indicators/url.js';
+import { formatMessage, type ErrorCode, type ErrorParams } from './errors.js';
+import { ValueFlag, valueAttributes, valueFlags, valueList, valueTextEquals } from './store/value.js';
 import type { Attributes, ListKind } from './build/types.js';
-import { BLOOM_PROBE_OFFSET } from './build/shard-writer.js';
-import { shardOfKey } from './build/partition.js';
-import type { Catalog, OpenGeneration } from './store/catalog.js';
+import type { Catalog, OpenGeneration, OpenShard } from './store/catalog.js';
 
 export type Verdict = 'allow' | 'deny' | 'unknown' | 'invalid';
+
+/** How an entry matched: the item itself, a parent domain, a URL expression, a URL's host, or a range. */
+export type MatchKind = 'exact' | 'subdomain' | 'network' | 'url-expression' | 'url-host' | 'overlap';
 
 export interface Match {
   readonly feed: string;
   readonly list: ListKind;
   readonly category?: string;
   readonly generation: string;
+  /** The feed entry that matched, for IP, domain and URL entries: "10.0.0.0/8", "example.com", "evil.com/a/". */
+  readonly entry?: string;
+  readonly matchedBy?: MatchKind;
   readonly attributes?: Attributes;
 }
 
 export interface LookupResult {
   readonly item: string;
-  readonly type?: HashType;
+  readonly type?: ItemType;
+  /** The normalized form the lookup used, for IPs, CIDR ranges, domains and URLs. */
+  readonly canonical?: string;
   readonly verdict: Verdict;
   readonly conflict?: true;
   readonly code?: ErrorCode;
@@ -53,15 +70,41 @@ export interface BatchResult {
 
 /** Shared by every result without matches, so a miss allocates no array; frozen so no caller can fill it. */
 const NO_MATCHES: Match[] = Object.freeze([]) as unknown as Match[];
-const LIST_BY_CODE: readonly (ListKind | undefined)[] = [undefined, 'allow', 'deny'];
 const MAX_ECHO_CHARACTERS = 256;
+/** Entries reported for one CIDR query, at most; a /8 query against a large feed could list millions. */
+export const MAX_RANGE_MATCHES = 1000;
 
-function invalid(item: string, code: ErrorCode, params: Record<string, string | number> = {}, type?: HashType): LookupResult {
+/** The serving generations grouped by the key types they hold, rebuilt when the catalog swaps. */
+interface FeedIndex {
+  readonly serving: readonly OpenGeneration[];
+  readonly hash: readonly OpenGeneration[];
+  readonly ipv4: readonly OpenGeneration[];
+  readonly ipv6: readonly OpenGeneration[];
+  readonly domain: readonly OpenGeneration[];
+  readonly url: readonly OpenGeneration[];
+}
+
+function holds(generation: OpenGeneration, ...types: string[]): boolean {
+  return types.some((type) => (generation.manifest.keysByType[type] ?? 0) > 0);
+}
+
+function indexFeeds(serving: readonly OpenGeneration[]): FeedIndex {
+  return {
+    serving,
+    hash: serving.filter((generation) => holds(generation, 'md5', 'sha1', 'sha256')),
+    ipv4: serving.filter((generation) => holds(generation, 'ipv4')),
+    ipv6: serving.filter((generation) => holds(generation, 'ipv6')),
+    domain: serving.filter((generation) => holds(generation, 'domain')),
+    url: serving.filter((generation) => holds(generation, 'url')),
+  };
+}
+
+function invalid(item: string, code: ErrorCode, params: ErrorParams = {}, type?: ItemType): LookupResult {
   const result: LookupResult = { item, verdict: 'invalid', code, error: formatMessage(code, params), matches: [] };
   return type === undefined ? result : { ...result, type };
 }
 
-/** A printable form of an item that is neither a string nor a digest, for the result's `item` field. */
+/** A printable form of an item for the result's `item` field. */
 function describeItem(value: unknown): string {
   let text: string;
   try {
@@ -79,24 +122,65 @@ function kindOf(value: unknown): string {
   return typeof value;
 }
 
+function echoOf(item: string): string {
+  return item.length > MAX_ECHO_CHARACTERS ? `${item.slice(0, MAX_ECHO_CHARACTERS)}…` : item;
+}
+
+/** Collects matches and the verdict flags of one item. */
+class MatchCollector {
+  matches: Match[] = NO_MATCHES;
+  allow = false;
+  deny = false;
+
+  add(generation: OpenGeneration, value: Uint8Array, entry?: string, matchedBy?: MatchKind): void {
+    // The value buffer is only valid until the next get, so it is decoded now.
+    const list = valueList(value) ?? generation.feed.list;
+    const attributes = valueAttributes(value);
+    const match: Match = {
+      feed: generation.feed.id,
+      list,
+      ...(generation.feed.category === undefined ? {} : { category: generation.feed.category }),
+      generation: generation.name,
+      ...(entry === undefined ? {} : { entry }),
+      ...(matchedBy === undefined ? {} : { matchedBy }),
+      ...(attributes === undefined ? {} : { attributes }),
+    };
+    if (this.matches === NO_MATCHES) this.matches = [];
+    this.matches.push(match);
+    if (list === 'deny') this.deny = true;
+    else this.allow = true;
+  }
+
+  result(item: string, type: ItemType, canonical?: string): LookupResult {
+    const verdict: Verdict = this.deny ? 'deny' : this.allow ? 'allow' : 'unknown';
+    const result: LookupResult =
+      canonical === undefined ? { item, type, verdict, matches: this.matches } : { item, type, canonical, verdict, matches: this.matches };
+    return this.deny && this.allow ? { ...result, conflict: true } : result;
+  }
+}
+
 export class Matcher {
   /** Scratch keys, one per digest length, reused by every lookup on this thread. */
-  private readonly scratch: Record<HashType, Buffer> = {
+  private readonly hashKeys: Record<HashType, Buffer> = {
     md5: Buffer.alloc(1 + DIGEST_BYTES.md5),
     sha1: Buffer.alloc(1 + DIGEST_BYTES.sha1),
     sha256: Buffer.alloc(1 + DIGEST_BYTES.sha256),
   };
-  private readonly slowScratch = Buffer.alloc(33);
+  private readonly ipv4Key = Buffer.alloc(6);
+  private readonly ipv6Key = Buffer.alloc(18);
+  private readonly digestKey = Buffer.alloc(17);
+  private readonly probe = new Uint8Array(PROBE_BYTES);
+  private index: FeedIndex = indexFeeds([]);
 
   constructor(private readonly catalog: Catalog) {}
 
   /** Looks up each item in order; invalid items get their own result and never fail the batch. */
   lookupMany(items: readonly unknown[]): BatchResult {
-    const serving = this.catalog.serving;
+    const index = this.currentIndex();
     const counts: VerdictCounts = { allow: 0, deny: 0, unknown: 0, invalid: 0 };
     const results: LookupResult[] = new Array(items.length);
     for (let i = 0; i < items.length; i++) {
-      const result = this.lookupWith(serving, items[i]);
+      const result = this.lookupWith(index, items[i]);
       counts[result.verdict]++;
       results[i] = result;
     }
@@ -104,74 +188,211 @@ export class Matcher {
   }
 
   lookup(item: unknown): LookupResult {
-    return this.lookupWith(this.catalog.serving, item);
+    return this.lookupWith(this.currentIndex(), item);
   }
 
-  private lookupWith(serving: readonly OpenGeneration[], item: unknown): LookupResult {
-    let type: HashType | undefined;
-    let key: Buffer;
-    let echo: string;
+  private currentIndex(): FeedIndex {
+    const serving = this.catalog.serving;
+    if (this.index.serving !== serving) this.index = indexFeeds(serving);
+    return this.index;
+  }
 
+  private lookupWith(index: FeedIndex, item: unknown): LookupResult {
     if (typeof item === 'string') {
-      echo = item.length > MAX_ECHO_CHARACTERS ? `${item.slice(0, MAX_ECHO_CHARACTERS)}…` : item;
-      type = item.length === 64 ? 'sha256' : item.length === 40 ? 'sha1' : item.length === 32 ? 'md5' : undefined;
-      // Buffer#write(item, 'hex') is not used because it keeps only the low byte of each UTF-16 code
-      // unit, so "š" (U+0161) would decode as "a" and a non-hex item could match another hash.
-      if (type !== undefined && decodeHexInto(item, this.scratch[type], 1)) {
-        key = this.scratch[type];
+      // Fast path: exact-length hex, the bulk of forensic and allow-listing traffic.
+      const type: HashType | undefined = item.length === 64 ? 'sha256' : item.length === 40 ? 'sha1' : item.length === 32 ? 'md5' : undefined;
+      if (type !== undefined && decodeHexInto(item, this.hashKeys[type], 1)) {
+        const key = this.hashKeys[type];
         key[0] = KeyTag[type];
-      } else {
-        // Slow path: white space, BOM, wrong length or bad characters; the error names the problem.
-        const normalized = normalizeHashInto(item, this.slowScratch);
-        if (typeof normalized !== 'string') return invalid(echo, normalized.code, normalized.params);
-        type = normalized;
-        key = this.scratch[type];
-        this.slowScratch.copy(key, 0, 0, key.length);
+        return this.lookupHash(index, echoOf(item), type, key);
       }
-    } else if (item instanceof Uint8Array) {
-      type = hashTypeOfDigestLength(item.length);
-      echo = Buffer.from(item.buffer, item.byteOffset, item.byteLength).toString('hex');
+      return this.lookupClassified(index, echoOf(item), classifyItem(item));
+    }
+    if (item instanceof Uint8Array) {
+      const type = hashTypeOfDigestLength(item.length);
+      const echo = Buffer.from(item.buffer, item.byteOffset, item.byteLength).toString('hex');
       if (type === undefined) return invalid(echo, 'VERDICT_ERR_ITEM_BAD_DIGEST_LENGTH', { length: item.length });
-      key = this.scratch[type];
+      const key = this.hashKeys[type];
       key[0] = KeyTag[type];
       key.set(item, 1);
-    } else {
-      return invalid(describeItem(item), 'VERDICT_ERR_ITEM_NOT_STRING', { kind: kindOf(item) });
+      return this.lookupHash(index, echo, type, key);
     }
+    if (item !== null && typeof item === 'object' && !Array.isArray(item) && 'type' in item) {
+      const typed = item as { type: unknown; value: unknown };
+      const echo = typeof typed.value === 'string' ? echoOf(typed.value) : describeItem(item);
+      return this.lookupClassified(index, echo, classifyItem(typed));
+    }
+    return invalid(describeItem(item), 'VERDICT_ERR_ITEM_NOT_STRING', { kind: kindOf(item) });
+  }
 
-    let matches = NO_MATCHES;
-    let allow = false;
-    let deny = false;
-    for (let f = 0; f < serving.length; f++) {
-      const generation = serving[f]!;
-      const shard = generation.shards[shardOfKey(key, generation.shards.length)]!;
-      if (!shard.bloom.has(key, BLOOM_PROBE_OFFSET)) continue;
-      const value = shard.db.getBinaryFast(key);
-      if (value === undefined) continue;
-
-      // The value buffer is only valid until the next get, so it is decoded now.
-      let list = generation.feed.list;
-      let attributes: Attributes | undefined;
-      if (value.length > 0) {
-        list = LIST_BY_CODE[value[0]!] ?? list;
-        if (value.length > 1) attributes = valuePacker.unpack(value.subarray(1)) as Attributes;
+  private lookupClassified(index: FeedIndex, echo: string, classified: ReturnType<typeof classifyItem>): LookupResult {
+    switch (classified.kind) {
+      case 'invalid':
+        return invalid(echo, classified.code, classified.params, classified.type);
+      case 'hash': {
+        const key = this.hashKeys[classified.type];
+        key.set(classified.key);
+        return this.lookupHash(index, echo, classified.type, key);
       }
-      const match: Match = {
-        feed: generation.feed.id,
-        list,
-        ...(generation.feed.category === undefined ? {} : { category: generation.feed.category }),
-        generation: generation.name,
-        ...(attributes === undefined ? {} : { attributes }),
-      };
-      if (matches === NO_MATCHES) matches = [];
-      matches.push(match);
-      if (list === 'deny') deny = true;
-      else allow = true;
+      case 'ip': {
+        const collector = new MatchCollector();
+        this.matchAddress(index, classified.network, collector, 'network');
+        return collector.result(echo, classified.type, formatNetwork(classified.network));
+      }
+      case 'cidr': {
+        const collector = new MatchCollector();
+        this.matchRange(index, classified.network, collector);
+        return collector.result(echo, 'cidr', formatNetwork(classified.network));
+      }
+      case 'domain': {
+        const collector = new MatchCollector();
+        this.matchDomain(index, classified.name, collector);
+        return collector.result(echo, 'domain', classified.name);
+      }
+      case 'url':
+        return this.lookupUrl(index, echo, classified);
     }
+  }
 
-    const verdict: Verdict = deny ? 'deny' : allow ? 'allow' : 'unknown';
-    const result: LookupResult = { item: echo, type, verdict, matches };
-    return deny && allow ? { ...result, conflict: true } : result;
+  private lookupHash(index: FeedIndex, echo: string, type: HashType, key: Buffer): LookupResult {
+    const feeds = index.hash;
+    let collector: MatchCollector | undefined;
+    for (let f = 0; f < feeds.length; f++) {
+      const generation = feeds[f]!;
+      const value = this.get(generation, key, key);
+      if (value === undefined) continue;
+      collector ??= new MatchCollector();
+      collector.add(generation, value);
+    }
+    if (collector === undefined) return { item: echo, type, verdict: 'unknown', matches: NO_MATCHES };
+    return collector.result(echo, type);
+  }
+
+  /** Reads `key` from the generation's shard when its bloom filter allows; `probe` selects the shard. */
+  private get(generation: OpenGeneration, key: Buffer, probe: Uint8Array): Uint8Array | undefined {
+    const shard: OpenShard = generation.shards[shardOfProbe(probe, generation.shards.length)]!;
+    if (!shard.bloom.has(probe, BLOOM_PROBE_OFFSET)) return undefined;
+    return shard.db.getBinaryFast(key);
+  }
+
+  /** Every entry containing `network` (an address or the covering side of a range), most specific first. */
+  private matchAddress(index: FeedIndex, network: IpNetwork, collector: MatchCollector, matchedBy: MatchKind): void {
+    const v4 = network.family === 4;
+    const feeds = v4 ? index.ipv4 : index.ipv6;
+    const key = v4 ? this.ipv4Key : this.ipv6Key;
+    key[0] = v4 ? KeyTag.ipv4 : KeyTag.ipv6;
+    for (let f = 0; f < feeds.length; f++) {
+      const generation = feeds[f]!;
+      const lengths = v4 ? generation.manifest.prefixLengths.ipv4 : generation.manifest.prefixLengths.ipv6;
+      for (let l = 0; l < lengths.length; l++) {
+        const prefix = lengths[l]!;
+        if (prefix > network.prefix) continue;
+        key[1] = prefix;
+        maskInto(network.bytes, prefix, key, 2);
+        const value = this.get(generation, key, probeOf(key, key.length, this.probe));
+        if (value === undefined) continue;
+        const entry = formatNetwork({ family: network.family, bytes: key.subarray(2), prefix });
+        collector.add(generation, value, entry, matchedBy);
+      }
+    }
+  }
+
+  /** A CIDR query: entries covering the range, then entries inside it (range scans over every shard). */
+  private matchRange(index: FeedIndex, network: IpNetwork, collector: MatchCollector): void {
+    this.matchAddress(index, network, collector, 'network');
+    const v4 = network.family === 4;
+    const feeds = v4 ? index.ipv4 : index.ipv6;
+    const tag = v4 ? KeyTag.ipv4 : KeyTag.ipv6;
+    const width = v4 ? 4 : 16;
+    const last = Uint8Array.from(network.bytes);
+    for (let bit = network.prefix; bit < width * 8; bit++) last[bit >>> 3]! |= 0x80 >>> (bit & 7);
+    let reported = 0;
+
+    for (const generation of feeds) {
+      const lengths = v4 ? generation.manifest.prefixLengths.ipv4 : generation.manifest.prefixLengths.ipv6;
+      for (const prefix of lengths) {
+        if (prefix <= network.prefix) continue;
+        const start = Buffer.from([tag, prefix, ...network.bytes]);
+        const end = Buffer.from([tag, prefix, ...last]);
+        for (const shard of generation.shards) {
+          for (const { key, value } of shard.db.getRange({ start, end, inclusiveEnd: true })) {
+            if (reported >= MAX_RANGE_MATCHES) return;
+            const entry = formatNetwork({ family: network.family, bytes: (key as Buffer).subarray(2), prefix });
+            collector.add(generation, value as Buffer, entry, 'overlap');
+            reported++;
+          }
+        }
+      }
+    }
+  }
+
+  /** Domain entries for `name` and its parents on label boundaries, each checked for its match mode. */
+  private matchDomain(index: FeedIndex, name: string, collector: MatchCollector): void {
+    if (index.domain.length === 0 && index.url.length === 0) return;
+    const names = parentNames(name);
+    const key = this.digestKey;
+    for (let n = 0; n < names.length; n++) {
+      const candidate = names[n]!;
+      const isSelf = n === 0;
+      const required = isSelf ? ValueFlag.domainExact : ValueFlag.domainSubdomains;
+
+      if (index.domain.length > 0) {
+        key[0] = KeyTag.domain;
+        digestStringInto(candidate, key, 1);
+        for (const generation of index.domain) {
+          const value = this.get(generation, key, key);
+          if (value === undefined || !valueTextEquals(value, candidate) || (valueFlags(value) & required) === 0) continue;
+          collector.add(generation, value, candidate, isSelf ? 'exact' : 'subdomain');
+        }
+      }
+
+      // A URL entry for a whole host ("evil.com/") covers the host and, as a Safe Browsing host
+      // suffix, its subdomains.
+      if (index.url.length > 0 && candidate.includes('.')) this.matchUrlExpression(index, `${candidate}/`, collector, 'url-expression');
+    }
+  }
+
+  private matchUrlExpression(index: FeedIndex, expression: string, collector: MatchCollector, matchedBy: MatchKind): void {
+    const key = this.digestKey;
+    key[0] = KeyTag.url;
+    digestStringInto(expression, key, 1);
+    for (const generation of index.url) {
+      const value = this.get(generation, key, key);
+      if (value === undefined || !valueTextEquals(value, expression)) continue;
+      collector.add(generation, value, expression, matchedBy);
+    }
+  }
+
+  private lookupUrl(index: FeedIndex, echo: string, classified: { url: CanonicalUrl }): LookupResult {
+    const { url } = classified;
+    const collector = new MatchCollector();
+    if (index.url.length > 0) {
+      for (const expression of lookupExpressions(url)) this.matchUrlExpression(index, expression, collector, 'url-expression');
+    }
+    // The host also answers in domain and IP feeds.
+    if (url.hostIsIp) {
+      const host = classifyItem(`ip:${url.host}`);
+      if (host.kind === 'ip') this.matchAddress(index, host.network, collector, 'url-host');
+    } else if (index.domain.length > 0) {
+      this.matchDomainOnly(index, url.host, collector);
+    }
+    return collector.result(echo, 'url', url.canonical);
+  }
+
+  /** Domain feeds only (URL feeds were already probed with the URL's own expressions). */
+  private matchDomainOnly(index: FeedIndex, host: string, collector: MatchCollector): void {
+    const names = parentNames(host);
+    const key = this.digestKey;
+    key[0] = KeyTag.domain;
+    for (let n = 0; n < names.length; n++) {
+      const candidate = names[n]!;
+      const required = n === 0 ? ValueFlag.domainExact : ValueFlag.domainSubdomains;
+      digestStringInto(candidate, key, 1);
+      for (const generation of index.domain) {
+        const value = this.get(generation, key, key);
+        if (value === undefined || !valueTextEquals(value, candidate) || (valueFlags(value) & required) === 0) continue;
+        collector.add(generation, value, candidate, 'url-host');
+      }
+    }
   }
 }
-

@@ -3,7 +3,7 @@
  * redrawn in place with a carriage return. It has no dependencies and does nothing but write text.
  */
 
-/** The part of a terminal stream the bar uses; `columns` is the terminal width when known. */
+/** The part of a terminal stream that the bar uses. `columns` is the terminal width when known. */
 export interface ProgressStream {
   write(text: string): boolean;
   readonly columns?: number;
@@ -12,11 +12,11 @@ export interface ProgressStream {
 export interface ProgressOptions {
   /** Text before the bar, e.g. "verdict lookup". */
   readonly label: string;
-  /** Input size in bytes; when given, the bar shows a percentage of the bytes read. */
+  /** Input size in bytes. When it is given, the bar shows the percentage of bytes read. */
   readonly totalBytes?: number;
   /** Minimum time between two redraws, in milliseconds. */
   readonly intervalMs?: number;
-  /** Clock in milliseconds; injected by tests. */
+  /** Clock in milliseconds, injected by tests. */
   readonly now?: () => number;
 }
 
@@ -70,8 +70,10 @@ export class ProgressBar {
     if (now - this.lastDraw < this.intervalMs) return;
     this.lastDraw = now;
 
-    // One column is left free: writing into the last column makes some terminals wrap the line.
-    const width = Math.max(1, (this.stream.columns ?? DEFAULT_COLUMNS) - 1);
+    // A pseudo-terminal without a window size reports 0 columns. One column is left free because
+    // writing into the last one makes some terminals wrap the line.
+    const columns = this.stream.columns !== undefined && this.stream.columns > 0 ? this.stream.columns : DEFAULT_COLUMNS;
+    const width = columns - 1;
     const text = formatProgress(this.options.label, { items, bytes, elapsedMs: now - this.started }, this.options.totalBytes);
     this.stream.write(`${CLEAR_LINE}${text.slice(0, width)}`);
     this.drawn = true;

@@ -40,7 +40,7 @@ let configPath: string;
 
 /** Runs `node dist/src/cli.js ...args`, writing `stdin` to its standard input. */
 function runCli(args: readonly string[], stdin: string | Buffer = ''): Promise<Run> {
-  // Without VERDICT_LOG_LEVEL the command logs warnings only, which is what a user sees.
+  // Without VERDICT_LOG_LEVEL the command logs warnings only, as in normal use.
   const env = { ...process.env };
   delete env['VERDICT_LOG_LEVEL'];
   return new Promise((resolve, reject) => {
@@ -304,6 +304,12 @@ describe('verdict lookup invalid lines', () => {
     const run = await lookup([], `${'z'.repeat(64)}\n`);
 
     expect(run.stdout).toBe(csv(`,${'z'.repeat(64)},,invalid,false,,,,"Hash contains the non-hex character ""z"" (U+007A) at position 1"`));
+  });
+
+  test('domain read as a hash', async () => {
+    const run = await lookup([], 'example.com  notes.txt\n');
+
+    expect(run.stdout).toBe(csv('notes.txt,example.com,,invalid,false,,,,"Hash contains the non-hex character ""x"" (U+0078) at position 2"'));
   });
 
   test('hashdeep row problems', async () => {
@@ -580,6 +586,12 @@ describe('InputLineParser', () => {
     expect(entries).toEqual([{ line: 3, path: '/a', hash: sha1, declaredType: 'sha1' }]);
   });
 
+  test('hashdeep row with one field', () => {
+    expect(parse('%%%% md5,filename', M)).toEqual([
+      { line: 2, path: undefined, hash: '', error: 'hashdeep row has 1 field; the column line names 2 (md5,filename)' },
+    ]);
+  });
+
   test('hashdeep row before columns', () => {
     expect(parse('%%%% HASHDEEP-1.0', `1,${M},/a`)).toEqual([
       { line: 2, path: undefined, hash: '', error: 'hashdeep row has no valid "%%%% size,md5,...,filename" column line before it' },
@@ -646,6 +658,15 @@ describe('summary and progress', () => {
     bar.update(1, 0);
 
     expect(writes).toEqual(['\r\x1b[2Kverdict l']);
+  });
+
+  test('progress zero columns', () => {
+    const writes: string[] = [];
+    const bar = new ProgressBar({ write: (text) => writes.push(text) > 0, columns: 0 }, { label: 'run', now: () => 0 });
+
+    bar.update(1, 0);
+
+    expect(writes).toEqual(['\r\x1b[2Krun  1 items  0 items/s']);
   });
 
   test('progress clear', () => {

@@ -28,6 +28,7 @@ import {
   shardFileNames,
 } from '../store/layout.js';
 import { ShardPartitioner } from './partition.js';
+import { IndicatorPolicy } from './indicator-policy.js';
 import type { ShardWriteRequest, ShardWriteResult } from './shard-writer.js';
 import { STORE_FORMAT_VERSION, type Manifest } from './manifest.js';
 
@@ -75,7 +76,11 @@ export async function buildFeed(context: BuildContext, feed: FeedConfig): Promis
 
     // Parse into per-shard record arrays.
     const source = new FileFeedSource(feed.id, feed.path);
-    const partitioner = new ShardPartitioner(feed.shards, Math.min(sourceStat.size / 2, MAX_PREALLOCATED_KEY_BYTES));
+    const partitioner = new ShardPartitioner(
+      feed.shards,
+      Math.min(sourceStat.size / 2, MAX_PREALLOCATED_KEY_BYTES),
+      new IndicatorPolicy(feed.policy),
+    );
     await format.parse({ feedId: feed.id, source, options: feed.options, sink: partitioner });
     const parseMs = performance.now() - started;
 
@@ -113,7 +118,11 @@ export async function buildFeed(context: BuildContext, feed: FeedConfig): Promis
     const duplicatesByType: Record<string, number> = {};
     let keys = 0;
     let duplicates = 0;
+    const ipv4Prefixes = new Set<number>();
+    const ipv6Prefixes = new Set<number>();
     for (const result of results) {
+      for (const prefix of result.prefixLengths.ipv4) ipv4Prefixes.add(prefix);
+      for (const prefix of result.prefixLengths.ipv6) ipv6Prefixes.add(prefix);
       keys += result.keys;
       duplicates += result.duplicates;
       addCounts(keysByType, result.keysByType);
@@ -134,11 +143,16 @@ export async function buildFeed(context: BuildContext, feed: FeedConfig): Promis
       shards: feed.shards,
       keys,
       keysByType,
+      prefixLengths: {
+        ipv4: [...ipv4Prefixes].sort((a, b) => b - a),
+        ipv6: [...ipv6Prefixes].sort((a, b) => b - a),
+      },
       records: partitioner.records,
       duplicates,
       duplicatesByType,
       badLines: partitioner.badLineReport(),
       filtered: { total: partitioner.filteredTotal, byReason: { ...partitioner.filteredByReason } },
+      hostBitsCleared: partitioner.hostBitsCleared,
       source: { path: feed.path, bytes: fingerprint.bytes, sha256: fingerprint.sha256, modifiedAt: sourceStat.mtime.toISOString() },
       bloom: { bitsPerKey: context.build.bloomBitsPerKey, hashes: context.build.bloomHashes, bytes: directoryBytes(temporaryDir, bloomNames) },
       storeBytes: directoryBytes(temporaryDir, lmdbNames),

@@ -6,7 +6,7 @@ import type { BadLineReport } from './partition.js';
 import { MANIFEST_FILE } from '../store/layout.js';
 
 /** Bumped when the key, value or bloom layout changes; readers reject other versions. */
-export const STORE_FORMAT_VERSION = 1;
+export const STORE_FORMAT_VERSION = 2;
 
 export interface Manifest {
   readonly formatVersion: number;
@@ -21,12 +21,16 @@ export interface Manifest {
   /** Distinct keys stored. */
   readonly keys: number;
   readonly keysByType: Record<string, number>;
+  /** IP prefix lengths present, longest first: the lengths a lookup probes. */
+  readonly prefixLengths: { readonly ipv4: number[]; readonly ipv6: number[] };
   /** Records parsed from the source, duplicates included. */
   readonly records: number;
   readonly duplicates: number;
   readonly duplicatesByType: Record<string, number>;
   readonly badLines: BadLineReport;
   readonly filtered: { readonly total: number; readonly byReason: Record<string, number> };
+  /** IP entries stored as their network because host bits were set. */
+  readonly hostBitsCleared: number;
   readonly source: { readonly path: string; readonly bytes: number; readonly sha256: string; readonly modifiedAt: string };
   readonly bloom: { readonly bitsPerKey: number; readonly hashes: number; readonly bytes: number };
   readonly storeBytes: number;

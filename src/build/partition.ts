@@ -2,21 +2,18 @@
  * The RecordSink the builder hands to parsers: it spreads records over shards as packed byte arrays
  * (keys and values back to back, with end offsets) that move to the shard workers without copying.
  */
-import { Packr } from 'msgpackr';
 import { normalizeHashInto } from '../indicators/hash.js';
+import { PROBE_BYTES, probeOf, shardOfProbe } from '../indicators/keys.js';
 import type { ErrorCode } from '../errors.js';
-import { ListCode, type Attributes, type ListKind, type RecordSink } from './types.js';
+import { encodeValue, type RecordValue } from '../store/value.js';
+import type { Attributes, IndicatorContext, ListKind, RecordSink, Rejection } from './types.js';
+import { IndicatorPolicy } from './indicator-policy.js';
 
-/** Plain MessagePack maps (no msgpackr record extension), so any MessagePack decoder reads the values. */
-export const valuePacker = new Packr({ useRecords: false, variableMapSize: true });
+export { valuePacker } from '../store/value.js';
 
 const MAX_SAMPLES_PER_REASON = 5;
 const MAX_SAMPLE_CHARACTERS = 200;
 
-/** Shard of a key whose bytes after the tag are a digest: its first two digest bytes modulo the count. */
-export function shardOfKey(key: Uint8Array, shardCount: number): number {
-  return ((key[1]! << 8) | key[2]!) % shardCount;
-}
 
 /** Bad-line reason of each hash normalization error. */
 const REASON_OF_HASH_ERROR: Partial<Record<ErrorCode, string>> = {
@@ -103,6 +100,7 @@ export interface BadLineSample {
   readonly line: number;
   readonly reason: string;
   readonly content: string;
+  readonly message?: string;
 }
 
 export interface BadLineReport {
@@ -117,6 +115,7 @@ export class ShardPartitioner implements RecordSink {
   private readonly values: ByteBuilder[] = [];
   private readonly valueEnds: OffsetBuilder[] = [];
   private readonly scratch = new Uint8Array(64);
+  private readonly probe = new Uint8Array(PROBE_BYTES);
 
   /** Records added, duplicates included. */
   records = 0;
@@ -133,6 +132,7 @@ export class ShardPartitioner implements RecordSink {
   constructor(
     readonly shardCount: number,
     expectedKeyBytes = 0,
+    private readonly policy: IndicatorPolicy = new IndicatorPolicy(),
   ) {
     const keyBytes = Math.max(1 << 16, Math.ceil(expectedKeyBytes / shardCount));
     const keyCount = Math.max(1 << 12, Math.ceil(keyBytes / 17));
@@ -145,21 +145,26 @@ export class ShardPartitioner implements RecordSink {
   }
 
   add(key: Uint8Array, keyLength: number, attributes?: Attributes, list?: ListKind): void {
-    const shard = shardOfKey(key, this.shardCount);
+    if (attributes === undefined && list === undefined) this.addRecord(key, keyLength, undefined);
+    else this.addRecord(key, keyLength, encodeValue({ list, attributes }));
+  }
+
+  /** Adds a key with an encoded value (see store/value.ts); undefined stores an empty value. */
+  addRecord(key: Uint8Array, keyLength: number, value: Uint8Array | undefined): void {
+    const shard = shardOfProbe(probeOf(key, keyLength, this.probe), this.shardCount);
     const keys = this.keys[shard]!;
     keys.append(key, 0, keyLength);
     this.keyEnds[shard]!.push(keys.length);
 
     const values = this.values[shard]!;
-    if (attributes !== undefined || list !== undefined) {
-      values.appendByte(list === undefined ? ListCode.feedDefault : ListCode[list]);
-      if (attributes !== undefined) {
-        const packed = valuePacker.pack(attributes);
-        values.append(packed, 0, packed.length);
-      }
-    }
+    if (value !== undefined && value.length > 0) values.append(value, 0, value.length);
     this.valueEnds[shard]!.push(values.length);
     this.records++;
+  }
+
+  /** Adds a key with a record value built from its parts. */
+  addValue(key: Uint8Array, keyLength: number, value: RecordValue): void {
+    this.addRecord(key, keyLength, encodeValue(value));
   }
 
   addHash(value: string, attributes?: Attributes, list?: ListKind): string | undefined {
@@ -169,14 +174,31 @@ export class ShardPartitioner implements RecordSink {
     return undefined;
   }
 
-  bad(reason: string, lineNumber: number, content: string): void {
+  addIp(text: string, attributes?: Attributes, list?: ListKind, context?: IndicatorContext): Rejection | undefined {
+    return this.policy.addIp(this, text, attributes, list, context);
+  }
+
+  addDomain(text: string, attributes?: Attributes, list?: ListKind): Rejection | undefined {
+    return this.policy.addDomain(this, text, attributes, list);
+  }
+
+  addUrl(text: string, attributes?: Attributes, list?: ListKind, context?: IndicatorContext): Rejection | undefined {
+    return this.policy.addUrl(this, text, attributes, list, context);
+  }
+
+  bad(reason: string, lineNumber: number, content: string, message?: string): void {
     this.badTotal++;
     const seen = (this.badByReason[reason] ?? 0) + 1;
     this.badByReason[reason] = seen;
     if (seen <= MAX_SAMPLES_PER_REASON) {
       const clipped = content.length > MAX_SAMPLE_CHARACTERS ? `${content.slice(0, MAX_SAMPLE_CHARACTERS)}…` : content;
-      this.badSamples.push({ line: lineNumber, reason, content: clipped });
+      this.badSamples.push(message === undefined ? { line: lineNumber, reason, content: clipped } : { line: lineNumber, reason, content: clipped, message });
     }
+  }
+
+  /** Entries stored as their network because host bits were set (10.1.2.3/8 as 10.0.0.0/8). */
+  get hostBitsCleared(): number {
+    return this.policy.hostBitsCleared;
   }
 
   filtered(reason: string): void {

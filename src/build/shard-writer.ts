@@ -6,7 +6,8 @@
  */
 import { open } from 'lmdb';
 import { BlockedBloomFilter, type BloomSizing } from '../store/bloom.js';
-import { hashTypeOfTag } from '../indicators/hash.js';
+import { BLOOM_PROBE_OFFSET, KeyTag, PROBE_BYTES, keyTypeOfTag, probeOf } from '../indicators/keys.js';
+import { withFlags } from '../store/value.js';
 import { ListCode } from './types.js';
 import type { ShardRecords } from './partition.js';
 
@@ -22,12 +23,18 @@ export interface ShardWriteResult {
   readonly duplicates: number;
   readonly keysByType: Record<string, number>;
   readonly duplicatesByType: Record<string, number>;
+  /** IP prefix lengths present in this shard, longest first. */
+  readonly prefixLengths: { readonly ipv4: number[]; readonly ipv6: number[] };
   readonly sortMs: number;
   readonly writeMs: number;
 }
 
-/** Offset in a key where the bloom probe bytes start: after the tag and the two shard-selecting bytes. */
-export const BLOOM_PROBE_OFFSET = 3;
+export { BLOOM_PROBE_OFFSET } from '../indicators/keys.js';
+
+/** The flag byte of the value at values[start .. end), 0 for an empty value. */
+function valueFlagsAt(values: Uint8Array, start: number, end: number): number {
+  return end - start >= 2 ? values[start + 1]! : 0;
+}
 
 /** The four key bytes from `start + 1`, just after the tag, as an unsigned 32-bit number (0 past the key end). */
 function bitsAfterTag(keys: Uint8Array, start: number, end: number): number {
@@ -122,6 +129,9 @@ export function writeShard(request: ShardWriteRequest): ShardWriteResult {
   const duplicatesByType: Record<string, number> = {};
   let written = 0;
   let duplicates = 0;
+  const ipv4Prefixes = new Set<number>();
+  const ipv6Prefixes = new Set<number>();
+  const probe = new Uint8Array(PROBE_BYTES);
 
   const db = open({
     path: request.lmdbPath,
@@ -136,8 +146,9 @@ export function writeShard(request: ShardWriteRequest): ShardWriteResult {
       let i = 0;
       while (i < order.length) {
         // Merge the run of equal keys starting at i: the first record wins unless a later one is a
-        // per-record deny override and the kept one is not.
+        // per-record deny override and the kept one is not; domain match modes are combined.
         let kept = order[i]!;
+        let flags = valueFlagsAt(values, valueStart(kept), valueEnds[kept]!);
         let j = i + 1;
         while (j < order.length) {
           const candidate = order[j]!;
@@ -146,19 +157,26 @@ export function writeShard(request: ShardWriteRequest): ShardWriteResult {
           const candidateDenies = valueEnds[candidate]! > valueStart(candidate) && values[valueStart(candidate)] === ListCode.deny;
           const keptDenies = valueEnds[kept]! > valueStart(kept) && values[valueStart(kept)] === ListCode.deny;
           if (candidateDenies && !keptDenies) kept = candidate;
+          flags |= valueFlagsAt(values, valueStart(candidate), valueEnds[candidate]!);
           j++;
         }
 
         const key = keyBuffer.subarray(keyStart(kept), keyEnds[kept]!);
-        const type = hashTypeOfTag(key[0]!) ?? `tag-${key[0]}`;
+        const tag = key[0]!;
+        const type = keyTypeOfTag(tag) ?? `tag-${tag}`;
         const extra = j - i - 1;
         if (extra > 0) {
           duplicates += extra;
           duplicatesByType[type] = (duplicatesByType[type] ?? 0) + extra;
         }
         keysByType[type] = (keysByType[type] ?? 0) + 1;
-        db.putSync(key, valueBuffer.subarray(valueStart(kept), valueEnds[kept]!), { append: true });
-        bloom.add(key, BLOOM_PROBE_OFFSET);
+        if (tag === KeyTag.ipv4) ipv4Prefixes.add(key[1]!);
+        else if (tag === KeyTag.ipv6) ipv6Prefixes.add(key[1]!);
+
+        let value: Uint8Array = valueBuffer.subarray(valueStart(kept), valueEnds[kept]!);
+        if (extra > 0 && flags !== valueFlagsAt(values, valueStart(kept), valueEnds[kept]!)) value = withFlags(value, flags);
+        db.putSync(key, value, { append: true });
+        bloom.add(probeOf(key, key.length, probe), BLOOM_PROBE_OFFSET);
         written++;
         i = j;
       }
@@ -167,5 +185,14 @@ export function writeShard(request: ShardWriteRequest): ShardWriteResult {
     db.close();
   }
   bloom.writeFile(request.bloomPath);
-  return { keys: written, duplicates, keysByType, duplicatesByType, sortMs, writeMs: performance.now() - writeStarted };
+  const descending = (set: Set<number>): number[] => [...set].sort((a, b) => b - a);
+  return {
+    keys: written,
+    duplicates,
+    keysByType,
+    duplicatesByType,
+    prefixLengths: { ipv4: descending(ipv4Prefixes), ipv6: descending(ipv6Prefixes) },
+    sortMs,
+    writeMs: performance.now() - writeStarted,
+  };
 }

@@ -3,6 +3,9 @@
  * indicator to a RecordSink; it never touches LMDB, shards or bloom filters.
  */
 import type { Readable } from 'node:stream';
+import type { IndicatorContext, Rejection } from './indicator-policy.js';
+
+export type { IndicatorContext, Rejection };
 
 export type ListKind = 'allow' | 'deny';
 
@@ -26,8 +29,22 @@ export interface RecordSink {
    */
   addHash(value: string, attributes?: Attributes, list?: ListKind): string | undefined;
 
-  /** Counts an entry that could not be parsed, keeping the first samples of each reason. */
-  bad(reason: string, lineNumber: number, content: string): void;
+  /**
+   * Adds an IP address or CIDR range (`context` carries the record's ASN and country for tailored
+   * feeds), a domain (a leading `.` or `*.` sets its match mode) or a URL. Each returns the
+   * rejection when the entry is invalid or outside the feed's limits; the caller reports it with
+   * bad(). Entries skipped by policy (reserved space, outside the constituency) are counted as
+   * filtered inside, and the method returns undefined.
+   */
+  addIp(text: string, attributes?: Attributes, list?: ListKind, context?: IndicatorContext): Rejection | undefined;
+  addDomain(text: string, attributes?: Attributes, list?: ListKind): Rejection | undefined;
+  addUrl(text: string, attributes?: Attributes, list?: ListKind, context?: IndicatorContext): Rejection | undefined;
+
+  /**
+   * Counts an entry that could not be parsed, keeping the first samples of each reason with the
+   * line number, the content, and the message saying what is wrong when there is one.
+   */
+  bad(reason: string, lineNumber: number, content: string, message?: string): void;
 
   /** Counts an entry that parsed but was left out on purpose (a list rule, a comment-like record). */
   filtered(reason: string): void;

@@ -17,6 +17,8 @@ const match = {
     list: { type: 'string', enum: ['allow', 'deny'] },
     category: { type: 'string' },
     generation: { type: 'string' },
+    entry: { type: 'string' },
+    matchedBy: { type: 'string' },
     attributes: { type: 'object', additionalProperties: true },
   },
   required: ['feed', 'list', 'generation'],
@@ -27,6 +29,7 @@ export const lookupResult = {
   properties: {
     item: { type: 'string' },
     type: { type: 'string' },
+    canonical: { type: 'string' },
     verdict: { type: 'string', enum: ['allow', 'deny', 'unknown', 'invalid'] },
     conflict: { type: 'boolean' },
     code: { type: 'string' },
@@ -52,7 +55,11 @@ export const bulkLookupSchema = {
     type: 'object',
     required: ['items'],
     properties: {
-      items: { type: 'array', description: 'Hashes as hex strings; in MessagePack also raw 16, 20 or 32 byte digests.' },
+      items: {
+        type: 'array',
+        description:
+          'Hashes, IP addresses, CIDR ranges, domains or URLs as strings (optionally prefixed with a type such as ip:), {type, value} objects, or in MessagePack raw 16, 20 or 32 byte digests.',
+      },
     },
   },
   response: {

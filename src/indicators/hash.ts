@@ -6,15 +6,11 @@
  * them by type first. Hex is never stored.
  */
 import { VerdictError, type ErrorCode, type ErrorParams } from '../errors.js';
+import { KeyTag } from './keys.js';
 
 export type HashType = 'md5' | 'sha1' | 'sha256';
 
-/** Tag bytes of the key types. Later indicator types take the next free values. */
-export const KeyTag = {
-  md5: 1,
-  sha1: 2,
-  sha256: 3,
-} as const;
+export { KeyTag } from './keys.js';
 
 export const HASH_TYPES: readonly HashType[] = ['md5', 'sha1', 'sha256'];
 

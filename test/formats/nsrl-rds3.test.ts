@@ -21,8 +21,8 @@ interface MetadataRow {
 }
 
 /**
- * Builds an RDS 3 database with the schema of hashlookup-nsrl's curated RDS 2021.12.2 (FILE is a view
- * joining METADATA and PACKAGE_OBJECT) and the given rows; hashes are those of `content`.
+ * Builds an RDS 3 database with the schema of hashlookup-nsrl's curated RDS 2021.12.2, where FILE is a
+ * view joining METADATA and PACKAGE_OBJECT. The hashes of each row are those of its `content`.
  */
 function buildDatabase(file: string, packages: Array<[objectId: number, packageId: number]>, rows: MetadataRow[]): void {
   const db = new Database(file);
@@ -162,6 +162,17 @@ describe('nsrl-rds3', () => {
     await expect(parseFile(nsrlRds3Format, file)).rejects.toThrow(
       `Feed test-feed: ${file}: the FILE table has no columns md5, sha256; its columns are sha1, file_name`,
     );
+  });
+
+  test('FILE view over a dropped table', async () => {
+    const file = path.join(temp.dir, 'broken-view.db');
+    const db = new Database(file);
+    db.exec('CREATE TABLE METADATA (sha256 TEXT, sha1 TEXT, md5 TEXT); CREATE VIEW FILE AS SELECT sha256, sha1, md5 FROM METADATA');
+    db.exec('DROP TABLE METADATA');
+    db.close();
+    const promise = parseFile(nsrlRds3Format, file);
+    await expect(promise).rejects.toMatchObject({ code: 'VERDICT_ERR_FEED_FORMAT' });
+    await expect(promise).rejects.toThrow(`Feed test-feed: ${file}: querying FILE failed: SQLITE_ERROR: no such table: main.METADATA`);
   });
 
   test('missing file', async () => {

@@ -403,28 +403,28 @@ const INVALID_ITEMS = [
     item: 42,
     echo: '42',
     code: 'VERDICT_ERR_ITEM_NOT_STRING',
-    error: 'Item must be a string or, in MessagePack, a 16, 20 or 32 byte digest; got number',
+    error: 'Item must be a string, an object with type and value fields or, in MessagePack, a 16, 20 or 32 byte digest; got number',
   },
   {
     name: 'null',
     item: null,
     echo: 'null',
     code: 'VERDICT_ERR_ITEM_NOT_STRING',
-    error: 'Item must be a string or, in MessagePack, a 16, 20 or 32 byte digest; got null',
+    error: 'Item must be a string, an object with type and value fields or, in MessagePack, a 16, 20 or 32 byte digest; got null',
   },
   {
     name: 'object',
     item: { sha256: 'x' },
     echo: '{"sha256":"x"}',
     code: 'VERDICT_ERR_ITEM_NOT_STRING',
-    error: 'Item must be a string or, in MessagePack, a 16, 20 or 32 byte digest; got object',
+    error: 'Item must be a string, an object with type and value fields or, in MessagePack, a 16, 20 or 32 byte digest; got object',
   },
   {
     name: 'array',
     item: ['a'],
     echo: '["a"]',
     code: 'VERDICT_ERR_ITEM_NOT_STRING',
-    error: 'Item must be a string or, in MessagePack, a 16, 20 or 32 byte digest; got array',
+    error: 'Item must be a string, an object with type and value fields or, in MessagePack, a 16, 20 or 32 byte digest; got array',
   },
 ];
 
@@ -459,7 +459,7 @@ describe('invalid items', () => {
     const item = 'g'.repeat(300);
     const result = await lookupOne(url, item);
     expect(result.item).toBe(`${'g'.repeat(256)}…`);
-    expect(result.code).toBe('VERDICT_ERR_ITEM_NOT_HEX');
+    expect(result.code).toBe('VERDICT_ERR_ITEM_UNRECOGNIZED');
   });
 });
 
@@ -626,8 +626,9 @@ describe('GET /v1/lookup/{hash}', () => {
     expect(reply.body).toEqual({
       item: 'xyz',
       verdict: 'invalid',
-      code: 'VERDICT_ERR_ITEM_NOT_HEX',
-      error: 'Hash contains the non-hex character "x" (U+0078) at position 1',
+      code: 'VERDICT_ERR_ITEM_UNRECOGNIZED',
+      error:
+        'Item "xyz" is not a hash, IP address, CIDR range, domain or URL; prefix it with md5:, sha1:, sha256:, ip:, cidr:, domain: or url: to force a type',
       matches: [],
     });
   });

@@ -54,25 +54,25 @@ describe('formatMessage', () => {
   });
 
   test('ignores extra parameters', () => {
-    expect(formatMessage('VERDICT_ERR_FEED_NOT_FOUND', { feed: 'nsrl', unused: 'x' })).toBe('Feed nsrl is not configured');
+    expect(formatMessage('VERDICT_ERR_SERVICE_NOT_READY', { feeds: 'nsrl', unused: 'x' })).toBe('No generation is loaded yet for feeds: nsrl');
   });
 
   test('zero and empty values fill', () => {
     expect(formatMessage('VERDICT_ERR_ITEM_BAD_LENGTH', { length: 0 })).toBe(
       'Hash has 0 characters; expected 32 (MD5), 40 (SHA-1) or 64 (SHA-256) hex digits',
     );
-    expect(formatMessage('VERDICT_ERR_FEED_NOT_FOUND', { feed: '' })).toBe('Feed  is not configured');
+    expect(formatMessage('VERDICT_ERR_SERVICE_NOT_READY', { feeds: '' })).toBe('No generation is loaded yet for feeds: ');
   });
 
   test('values are not expanded again', () => {
-    expect(formatMessage('VERDICT_ERR_FEED_NOT_FOUND', { feed: '{feed}' })).toBe('Feed {feed} is not configured');
-    expect(formatMessage('VERDICT_ERR_FEED_NOT_FOUND', { feed: "$& $1 $'" })).toBe("Feed $& $1 $' is not configured");
+    expect(formatMessage('VERDICT_ERR_SERVICE_NOT_READY', { feeds: '{feeds}' })).toBe('No generation is loaded yet for feeds: {feeds}');
+    expect(formatMessage('VERDICT_ERR_SERVICE_NOT_READY', { feeds: "$& $1 $'" })).toBe("No generation is loaded yet for feeds: $& $1 $'");
   });
 
   test('inherited names are not parameters', () => {
     // A placeholder named like an Object.prototype member must not pick up the inherited value.
-    const params = Object.create({ feed: 'inherited' }) as Record<string, string>;
-    expect(formatMessage('VERDICT_ERR_FEED_NOT_FOUND', params)).toBe('Feed {feed} is not configured');
+    const params = Object.create({ feeds: 'inherited' }) as Record<string, string>;
+    expect(formatMessage('VERDICT_ERR_SERVICE_NOT_READY', params)).toBe('No generation is loaded yet for feeds: {feeds}');
   });
 });
 

@@ -269,18 +269,20 @@ describe('writeShard', () => {
     test('later deny beats earlier allow', () => {
       const value = valueOf(3, SHA256_B);
       expect(value[0]).toBe(2);
-      expect(unpack(value.subarray(1))).toEqual({ family: 'Qakbot' });
-      expect(value).toEqual(Buffer.concat([Buffer.from([2]), valuePacker.pack({ family: 'Qakbot' })]));
+      expect(value[1]).toBe(0);
+      expect(unpack(value.subarray(2))).toEqual({ family: 'Qakbot' });
+      expect(value).toEqual(Buffer.concat([Buffer.from([2, 0]), valuePacker.pack({ family: 'Qakbot' })]));
     });
 
     test('first deny beats later allow', () => {
       const value = valueOf(2, SHA1_C);
       expect(value[0]).toBe(2);
-      expect(unpack(value.subarray(1))).toEqual({ family: 'Emotet' });
+      expect(value[1]).toBe(0);
+      expect(unpack(value.subarray(2))).toEqual({ family: 'Emotet' });
     });
 
     test('later deny beats feed default', () => {
-      expect(valueOf(3, SHA256_D)).toEqual(Buffer.from([2]));
+      expect(valueOf(3, SHA256_D)).toEqual(Buffer.from([2, 0]));
     });
 
     test('first empty beats later allow', () => {
@@ -288,13 +290,14 @@ describe('writeShard', () => {
     });
 
     test('single allow keeps list code', () => {
-      expect(valueOf(3, SHA256_F)).toEqual(Buffer.from([1]));
+      expect(valueOf(3, SHA256_F)).toEqual(Buffer.from([1, 0]));
     });
 
     test('attributes with feed default', () => {
       const value = valueOf(1, MD5_G);
       expect(value[0]).toBe(0);
-      expect(unpack(value.subarray(1))).toEqual({ name: 'g.sys' });
+      expect(value[1]).toBe(0);
+      expect(unpack(value.subarray(2))).toEqual({ name: 'g.sys' });
     });
 
     test('bloom has every key', () => {

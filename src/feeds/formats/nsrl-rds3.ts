@@ -96,6 +96,7 @@ export const nsrlRds3Format: FeedFormat = {
       );
     }
 
+    let rowNumber = 0;
     try {
       const file = describeFileObject(context, db);
       const missing = wanted.filter((type) => !file.columns.includes(type));
@@ -111,43 +112,42 @@ export const nsrlRds3Format: FeedFormat = {
       const selected = [...wanted, ...attributeColumns.map(([column]) => column)];
       const statement = db.prepare(`SELECT ${selected.map((column) => `"${column}"`).join(', ')} FROM "FILE"`).raw(true);
 
-      let rowNumber = 0;
-      try {
-        for (const row of statement.iterate() as IterableIterator<unknown[]>) {
-          rowNumber++;
-          if (rowNumber % ROWS_PER_TURN === 0) await nextTurn();
+      for (const row of statement.iterate() as IterableIterator<unknown[]>) {
+        rowNumber++;
+        if (rowNumber % ROWS_PER_TURN === 0) await nextTurn();
 
-          let attributes: Attributes | undefined;
-          for (let i = 0; i < attributeColumns.length; i++) {
-            const value = row[wanted.length + i];
-            if (isEmpty(value)) continue;
-            const attribute = attributeColumns[i]![1];
-            // A size stored as text (SQLite columns take any type) is still reported as a number.
-            const numeric = attribute === 'size' && typeof value === 'string' && DECIMAL_INTEGER.test(value);
-            (attributes ??= {})[attribute] = numeric ? Number(value) : value;
-          }
+        let attributes: Attributes | undefined;
+        for (let i = 0; i < attributeColumns.length; i++) {
+          const value = row[wanted.length + i];
+          if (isEmpty(value)) continue;
+          const attribute = attributeColumns[i]![1];
+          // A size stored as text (SQLite columns take any type) is still reported as a number.
+          const numeric = attribute === 'size' && typeof value === 'string' && DECIMAL_INTEGER.test(value);
+          (attributes ??= {})[attribute] = numeric ? Number(value) : value;
+        }
 
-          let nonEmpty = 0;
-          for (let i = 0; i < wanted.length; i++) {
-            const value = row[i];
-            if (isEmpty(value)) continue;
-            nonEmpty++;
-            const text = String(value);
-            const reason = addHashOfType(sink, text, wanted[i]!, attributes);
-            if (reason !== undefined) sink.bad(reason, rowNumber, `${wanted[i]}: ${text}`);
-          }
-          if (nonEmpty === 0) sink.filtered(NO_HASH_FILTER);
+        let nonEmpty = 0;
+        for (let i = 0; i < wanted.length; i++) {
+          const value = row[i];
+          if (isEmpty(value)) continue;
+          nonEmpty++;
+          const text = String(value);
+          const reason = addHashOfType(sink, text, wanted[i]!, attributes);
+          if (reason !== undefined) sink.bad(reason, rowNumber, `${wanted[i]}: ${text}`);
         }
-      } catch (error) {
-        if (error instanceof Database.SqliteError) {
-          throw new VerdictError(
-            'VERDICT_ERR_FEED_FORMAT',
-            { feed: feedId, detail: `${path}: reading row ${rowNumber + 1} of FILE failed: ${error.code}: ${error.message}` },
-            { cause: error },
-          );
-        }
-        throw error;
+        if (nonEmpty === 0) sink.filtered(NO_HASH_FILTER);
       }
+    } catch (error) {
+      // A corrupt file, or a FILE view over tables that are missing, fails inside SQLite.
+      if (error instanceof Database.SqliteError) {
+        const where = rowNumber === 0 ? 'querying FILE' : `reading row ${rowNumber + 1} of FILE`;
+        throw new VerdictError(
+          'VERDICT_ERR_FEED_FORMAT',
+          { feed: feedId, detail: `${path}: ${where} failed: ${error.code}: ${error.message}` },
+          { cause: error },
+        );
+      }
+      throw error;
     } finally {
       db.close();
     }
