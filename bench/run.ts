@@ -15,18 +15,20 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { Packr } from 'msgpackr';
 import { parseConfig, type VerdictConfig } from '../src/config.js';
-import { buildFeed } from '../src/build/build-feed.js';
+import { buildFeed } from '../src/refresh/refresh-feed.js';
 import { createBuildPool } from '../src/build/pool.js';
 import { silentLogger } from '../src/logger.js';
 import { Catalog } from '../src/store/catalog.js';
 import { Matcher } from '../src/lookup.js';
 import { ensureDemoData } from '../src/demo.js';
-import { absentSha256, writeSha256List } from './synthetic.js';
+import { absentIndicators, absentSha256, writeIndicatorLists, writeSha256List, type MixedSamples } from './synthetic.js';
 import { measureBloom } from './bloom.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const projectRoot = resolve(here, '..', '..');
 const ITEMS_PER_REQUEST = 1000;
+/** Indicator feeds of the mixed case: 1 million IPs over 15 prefix lengths, 1 million domains, 500,000 URLs. */
+const INDICATOR_COUNTS = { ips: 1_000_000, domains: 1_000_000, urls: 500_000 };
 const DISTINCT_BODIES = 64;
 
 const { values: options } = parseArgs({
@@ -129,7 +131,6 @@ function nsPerItem(matcher: Matcher, batches: string[][], repeat: number): numbe
 }
 
 function measureBloomFalsePositives(catalog: Catalog, absent: string[]): number {
-  const matcher = new Matcher(catalog);
   const key = Buffer.alloc(33);
   let maybe = 0;
   const generation = catalog.serving[0]!;
@@ -139,7 +140,6 @@ function measureBloomFalsePositives(catalog: Catalog, absent: string[]): number 
     const shard = generation.shards[((key[1]! << 8) | key[2]!) % generation.shards.length]!;
     if (shard.bloom.has(key, 3)) maybe++;
   }
-  void matcher;
   return maybe / absent.length;
 }
 
@@ -256,6 +256,41 @@ function printLoad(name: string, figures: LoadFigures, baseline?: { name: string
 
 // ---------------------------------------------------------------------------------------------
 
+/** Builds one feed of `config` and returns keys per second, parse to publish. */
+async function timeBuild(config: VerdictConfig, feedId: string): Promise<{ seconds: number; keys: number }> {
+  const pool = createBuildPool(config.build.workerThreads);
+  try {
+    const started = performance.now();
+    const manifest = await buildFeed({ dataDir: config.dataDir, build: config.build, pool, logger: silentLogger() }, config.feeds.find((feed) => feed.id === feedId)!);
+    return { seconds: (performance.now() - started) / 1000, keys: manifest.keys };
+  } finally {
+    await pool.destroy();
+  }
+}
+
+function mixedBatches(present: MixedSamples, absent: MixedSamples, presentShare: number): string[][] {
+  const all = (samples: MixedSamples): string[] => {
+    const out: string[] = [];
+    for (let i = 0; i < Math.min(samples.ips.length, samples.domains.length, samples.urls.length); i++) {
+      out.push(samples.ips[i]!, samples.domains[i]!, samples.urls[i]!);
+    }
+    return out;
+  };
+  return makeBatches(all(present), all(absent), presentShare);
+}
+
+function republishDuring(configPath: string, feedId: string, intervalMs: number, seconds: number): { done: Promise<number> } {
+  const deadline = Date.now() + seconds * 1000;
+  const child = spawn(process.execPath, [join(here, 'republish.js'), configPath, feedId, String(intervalMs), String(deadline)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let published = 0;
+  child.stdout!.on('data', (chunk: Buffer) => {
+    published += (chunk.toString().match(/^republished /gm) ?? []).length;
+  });
+  return { done: new Promise((resolveDone) => child.once('exit', () => resolveDone(published))) };
+}
+
 async function main(): Promise<void> {
   const workDir = join(projectRoot, 'data', 'bench');
   mkdirSync(workDir, { recursive: true });
@@ -263,7 +298,7 @@ async function main(): Promise<void> {
   log(`load: autocannon in this process, server in a child process, ${CONNECTIONS} connections, ${ROUNDS} rounds of ${DURATION} s, medians`);
   log();
 
-  // Synthetic feed: cached between runs, keyed by size.
+  // Synthetic feeds, cached between runs and keyed by size.
   const listPath = join(workDir, `sha256-${KEYS}.txt`);
   const samplesPath = `${listPath}.samples.json`;
   let present: string[];
@@ -275,18 +310,52 @@ async function main(): Promise<void> {
   }
   const absent = absentSha256(200_000, 7);
 
+  const indicatorPaths = {
+    ips: join(workDir, `ips-${INDICATOR_COUNTS.ips}.txt`),
+    domains: join(workDir, `domains-${INDICATOR_COUNTS.domains}.txt`),
+    urls: join(workDir, `urls-${INDICATOR_COUNTS.urls}.txt`),
+  };
+  const indicatorSamplesPath = join(workDir, `indicators-${INDICATOR_COUNTS.ips}.samples.json`);
+  let indicatorPresent: MixedSamples;
+  if (existsSync(indicatorSamplesPath) && Object.values(indicatorPaths).every((path) => existsSync(path))) {
+    indicatorPresent = JSON.parse(readFileSync(indicatorSamplesPath, 'utf8')) as MixedSamples;
+  } else {
+    indicatorPresent = writeIndicatorLists(indicatorPaths, INDICATOR_COUNTS, 3);
+    writeFileSync(indicatorSamplesPath, JSON.stringify(indicatorPresent));
+  }
+  const indicatorAbsent = absentIndicators(20_000, 9);
+  const botnetPath = join(workDir, 'botnet.txt');
+  writeFileSync(botnetPath, Array.from({ length: 10_000 }, (_, i) => `${23 + (i % 50)}.${(i >>> 8) & 255}.${i & 255}.${(i * 13) & 255}`).join('\n') + '\n');
+
   const dataDir = join(workDir, 'store');
   rmSync(dataDir, { recursive: true, force: true });
   const configPath = join(workDir, 'bench.config.json');
-  const rawConfig = { dataDir: 'store', server: { host: '127.0.0.1', port: 0 }, feeds: [{ id: 'bench-sha256', list: 'deny', format: 'hash-list', path: listPath }] };
+  const rawConfig = {
+    dataDir: 'store',
+    server: { host: '127.0.0.1', port: 0 },
+    refresh: { schedule: false },
+    feeds: [
+      { id: 'bench-sha256', list: 'deny', format: 'hash-list', path: listPath },
+      { id: 'bench-ips', list: 'deny', format: 'indicator-list', path: indicatorPaths.ips, options: { type: 'ip' } },
+      { id: 'bench-domains', list: 'deny', format: 'indicator-list', path: indicatorPaths.domains, options: { type: 'domain' } },
+      { id: 'bench-urls', list: 'deny', format: 'indicator-list', path: indicatorPaths.urls, options: { type: 'url' } },
+      { id: 'bench-botnet', list: 'deny', format: 'indicator-list', path: botnetPath, options: { type: 'ip' }, guards: { rejectOlder: false } },
+    ],
+  };
   writeFileSync(configPath, JSON.stringify(rawConfig, null, 2));
   const config = parseConfig(rawConfig, configPath);
 
   // Build.
   const build = await buildStore(config);
-  log('build (parse to publish, hash-list)');
-  log(`  ${format(KEYS)} keys in ${format(build.seconds, 2)} s: ${format(build.keysPerSecond)} keys/s  (target >= 1,000,000)`);
+  log('build (parse to publish)');
+  log(`  hash-list: ${format(KEYS)} keys in ${format(build.seconds, 2)} s: ${format(build.keysPerSecond)} keys/s  (target >= 1,000,000)`);
   log(`  store ${format(build.storeBytesPerKey, 1)} B/key + bloom ${format(build.bloomBytesPerKey, 2)} B/key = ${format(build.bytesPerKey, 1)} B/key  (target <= 64)`);
+  const indicatorBuilds: Record<string, { seconds: number; keys: number }> = {};
+  for (const feedId of ['bench-ips', 'bench-domains', 'bench-urls', 'bench-botnet']) {
+    const timing = await timeBuild(config, feedId);
+    indicatorBuilds[feedId] = timing;
+    log(`  ${feedId}: ${format(timing.keys)} keys in ${format(timing.seconds, 2)} s: ${format(timing.keys / timing.seconds)} keys/s`);
+  }
   log();
 
   // In-process lookups.
@@ -296,9 +365,24 @@ async function main(): Promise<void> {
   const missBatches = makeBatches(present, absent, 0);
   const hitBatches = makeBatches(present, absent, 1);
   const falsePositiveRate = measureBloomFalsePositives(catalog, absent);
-  log('in-process (one thread, no HTTP; 1,000-item batches of hex strings)');
-  log(`  miss                               ${format(nsPerItem(matcher, missBatches, 5)).padStart(6)} ns/item  (target <= 300)`);
-  log(`  hit, bare hash list                ${format(nsPerItem(matcher, hitBatches, 5)).padStart(6)} ns/item`);
+  const inProcess: Record<string, number> = {};
+  log('in-process (one thread, no HTTP; 1,000-item batches of strings)');
+  inProcess['hashMiss'] = nsPerItem(matcher, missBatches, 5);
+  log(`  SHA-256 miss                       ${format(inProcess['hashMiss']).padStart(6)} ns/item  (target <= 300)`);
+  inProcess['hashHit'] = nsPerItem(matcher, hitBatches, 5);
+  log(`  SHA-256 hit, bare hash list        ${format(inProcess['hashHit']).padStart(6)} ns/item`);
+  const chunk = (items: string[]): string[][] => Array.from({ length: Math.ceil(items.length / 1000) }, (_, i) => items.slice(i * 1000, i * 1000 + 1000));
+  for (const [name, items, target] of [
+    ['IP miss', indicatorAbsent.ips, '2,000'],
+    ['domain miss', indicatorAbsent.domains, '3,000'],
+    ['URL miss', indicatorAbsent.urls, '15,000'],
+    ['IP hit', indicatorPresent.ips, ''],
+    ['domain hit (subdomain)', indicatorPresent.domains, ''],
+    ['URL hit', indicatorPresent.urls, ''],
+  ] as const) {
+    inProcess[name] = nsPerItem(matcher, chunk([...items]), 3);
+    log(`  ${name.padEnd(34)} ${format(inProcess[name]!).padStart(6)} ns/item${target === '' ? '' : `  (target <= ${target})`}`);
+  }
   catalog.close();
 
   // Hits with attributes: the demo clean-file feed (CFMD layout, 1,000,000 records).
@@ -317,7 +401,8 @@ async function main(): Promise<void> {
     .slice(1, 20_001)
     .map((line) => line.slice(0, 64));
   const attributeBatches = makeBatches(cleanHashes, absent, 1).slice(0, 20);
-  log(`  hit with attributes (CFMD demo)    ${format(nsPerItem(new Matcher(demoCatalog), attributeBatches, 5)).padStart(6)} ns/item  (target <= 3,000)`);
+  inProcess['hashHitAttributes'] = nsPerItem(new Matcher(demoCatalog), attributeBatches, 5);
+  log(`  SHA-256 hit with attributes (CFMD) ${format(inProcess['hashHitAttributes']).padStart(6)} ns/item  (target <= 3,000)`);
   demoCatalog.close();
   log(`  bloom false-positive rate          ${format(falsePositiveRate * 100, 2).padStart(6)} %  (${format(absent.length)} absent keys)`);
   const bloom = measureBloom(1_000_000);
@@ -339,18 +424,29 @@ async function main(): Promise<void> {
   const msgpack1 = await runLoad(verdictServer.url, msgpackCase('msgpack 1%', setBatches1));
   const singles = [...present.slice(0, 10), ...absent.slice(0, 990)];
   const single = await runLoad(verdictServer.url, singleCase('single', shuffled(singles, 99)));
+  const mixed1 = await runLoad(verdictServer.url, jsonCase('mixed 1%', mixedBatches(indicatorPresent, indicatorAbsent, 0.01)));
+
+  // The JSON 1% case again while a feed is republished every 3 seconds by another process.
+  const republish = republishDuring(configPath, 'bench-botnet', 3000, ROUNDS * DURATION + 2);
+  const json1Refreshing = await runLoad(verdictServer.url, jsonCase('json 1% refreshing', setBatches1));
+  const republished = await republish.done;
   await verdictServer.stop();
 
-  log('HTTP (bulk: 1,000 SHA-256 per request, 64 distinct bodies in rotation)');
+  log('HTTP (bulk: 1,000 items per request, 64 distinct bodies in rotation)');
   printLoad('baseline: bare Fastify GET', bare);
   printLoad('baseline: bulk JSON from an in-memory Set, 1%', set1);
-  printLoad('bulk JSON, 1% present', json1, { name: 'Set baseline (target >= 0.70)', value: set1.itemsPerSecond, unit: 'items' });
-  printLoad('bulk JSON, 50% present', json50, { name: 'Set baseline (target >= 700,000 items/s)', value: set1.itemsPerSecond, unit: 'items' });
+  printLoad('bulk JSON SHA-256, 1% present', json1, { name: 'Set baseline (target >= 0.70)', value: set1.itemsPerSecond, unit: 'items' });
+  printLoad('bulk JSON SHA-256, 50% present', json50, { name: 'Set baseline (target >= 700,000 items/s)', value: set1.itemsPerSecond, unit: 'items' });
   printLoad('bulk MessagePack raw digests, 1% present', msgpack1, { name: 'JSON 1% (target >= 1.00)', value: json1.itemsPerSecond, unit: 'items' });
   printLoad('single GET /v1/lookup/{hash}, 1% present', single, { name: 'bare GET (target >= 0.70)', value: bare.requestsPerSecond, unit: 'requests' });
+  printLoad('bulk JSON IPs+domains+URLs, 1% present', mixed1, { name: 'SHA-256 JSON 1% (target >= 300,000 items/s)', value: json1.itemsPerSecond, unit: 'items' });
+  printLoad(`bulk JSON SHA-256 1%, ${republished} republishes`, json1Refreshing, { name: 'same without refreshes (target >= 0.80, 0 errors)', value: json1.itemsPerSecond, unit: 'items' });
 
   const resultsPath = join(workDir, 'latest.json');
-  writeFileSync(resultsPath, JSON.stringify({ date: new Date().toISOString(), keys: KEYS, build, falsePositiveRate, bloom, bare, set1, json1, json50, msgpack1, single }, null, 2));
+  writeFileSync(
+    resultsPath,
+    JSON.stringify({ date: new Date().toISOString(), keys: KEYS, build, indicatorBuilds, inProcess, falsePositiveRate, bloom, bare, set1, json1, json50, msgpack1, single, mixed1, json1Refreshing, republished }, null, 2),
+  );
   log();
   log(`figures written to ${resultsPath}`);
 }

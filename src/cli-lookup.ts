@@ -38,7 +38,7 @@ import { EXIT_FAILURE, EXIT_FAIL_ON_MATCH, EXIT_OK } from './exit-codes.js';
 import type { Logger } from './logger.js';
 import { Matcher, type LookupResult, type Verdict, type VerdictCounts } from './lookup.js';
 import { ProgressBar } from './progress.js';
-import { buildFeed } from './build/build-feed.js';
+import { buildFeed } from './refresh/refresh-feed.js';
 import { createBuildPool } from './build/pool.js';
 import { DIGEST_BYTES, type HashType } from './indicators/hash.js';
 import { Catalog } from './store/catalog.js';

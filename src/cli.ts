@@ -7,10 +7,11 @@ import { realpathSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadConfig, type VerdictConfig } from './config.js';
+import { loadConfig, type FeedConfig, type VerdictConfig } from './config.js';
 import { VerdictError, isVerdictError } from './errors.js';
 import { createLogger, type Logger } from './logger.js';
-import { buildFeed } from './build/build-feed.js';
+import { buildFeed, refreshFeed, refusalError } from './refresh/refresh-feed.js';
+import { publishGeneration, rollbackFeed } from './refresh/manage.js';
 import { createBuildPool } from './build/pool.js';
 import { Catalog } from './store/catalog.js';
 import { startServer, type RunningServer } from './server.js';
@@ -25,12 +26,18 @@ const USAGE = `Usage:
   verdict serve  --config FILE [--host H] [--port P]  serve lookups; builds feeds that have no generation first
   verdict lookup --config FILE [--format csv|jsonl] [--fail-on deny|allow|unknown|invalid] [FILE|-]
                                                       check hashes offline against the local stores
+  verdict refresh --config FILE [--feed ID]          fetch every feed (or one) and rebuild it if its source changed
+  verdict publish --config FILE --feed ID --generation G [--force]
+                                                      publish an existing generation; --force skips the guards
+  verdict rollback --config FILE --feed ID            return the feed to the generation published before the serving one
   verdict demo   [--data-dir DIR] [--host H] [--port P]
                                                       generate the default data, build it and serve it (npm start)
 
 Options:
   --config FILE   JSON configuration (see README.md, "Configuration")
-  --feed ID       build only this feed
+  --feed ID       the feed to build, refresh, publish or roll back
+  --generation G  the generation folder name to publish (see GET /v1/feeds, "refused")
+  --force         publish even when the generation fails its guards
   --host H        listen address (default from the configuration, else 127.0.0.1)
   --port P        listen port, 0 for any free port (default from the configuration, else 8080)
   --format F      lookup output: csv (default) or jsonl
@@ -70,6 +77,42 @@ async function runBuild(config: VerdictConfig, feedId: string | undefined, logge
             .map(([type, count]) => `${type} ${count}`)
             .join(', ')}), ${manifest.duplicates} duplicates, ${manifest.badLines.total} bad lines, ${manifest.buildMs} ms\n`,
         );
+      } catch (error) {
+        failed++;
+        process.stderr.write(`${feed.id}: ${(error as Error).message}\n`);
+      }
+    }
+  } finally {
+    await pool.destroy();
+  }
+  return failed === 0 ? EXIT_OK : EXIT_FAILURE;
+}
+
+function requireFeed(config: VerdictConfig, feedId: string | undefined): FeedConfig {
+  if (feedId === undefined) throw new UsageError('missing --feed ID');
+  const feed = config.feeds.find((candidate) => candidate.id === feedId);
+  if (feed === undefined) {
+    throw new VerdictError('VERDICT_ERR_FEED_NOT_FOUND', { feed: feedId, configured: config.feeds.map((candidate) => candidate.id).join(', ') });
+  }
+  return feed;
+}
+
+async function runRefresh(config: VerdictConfig, feedId: string | undefined, logger: Logger): Promise<number> {
+  const feeds = feedId === undefined ? config.feeds : [requireFeed(config, feedId)];
+  const catalog = new Catalog(config, logger);
+  catalog.cleanUpPartialBuilds();
+  const pool = createBuildPool(config.build.workerThreads);
+  let failed = 0;
+  try {
+    for (const feed of feeds) {
+      try {
+        const outcome = await refreshFeed({ dataDir: config.dataDir, build: config.build, pool, logger }, feed);
+        if (outcome.status === 'published') process.stdout.write(`${feed.id}: published ${outcome.manifest.generation}: ${outcome.manifest.keys} keys\n`);
+        else if (outcome.status === 'unchanged') process.stdout.write(`${feed.id}: unchanged${outcome.generation === undefined ? '' : `, ${outcome.generation} keeps serving`}\n`);
+        else {
+          failed++;
+          process.stderr.write(`${feed.id}: ${refusalError(feed, outcome.manifest, outcome.failures).message}\n`);
+        }
       } catch (error) {
         failed++;
         process.stderr.write(`${feed.id}: ${(error as Error).message}\n`);
@@ -128,6 +171,8 @@ export async function main(argv: string[]): Promise<number> {
       format: { type: 'string' },
       'fail-on': { type: 'string' },
       'data-dir': { type: 'string' },
+      generation: { type: 'string' },
+      force: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -140,6 +185,23 @@ export async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'build':
       return runBuild(requireConfig(values.config), values.feed, logger);
+    case 'refresh':
+      return runRefresh(requireConfig(values.config), values.feed, logger);
+    case 'publish': {
+      const config = requireConfig(values.config);
+      if (values.generation === undefined) throw new UsageError('publish needs --generation G');
+      const feed = requireFeed(config, values.feed);
+      const previous = publishGeneration(config, feed, values.generation, values.force ?? false, logger);
+      process.stdout.write(`${feed.id}: published ${values.generation}${previous === undefined ? '' : ` (was ${previous})`}\n`);
+      return EXIT_OK;
+    }
+    case 'rollback': {
+      const config = requireConfig(values.config);
+      const feed = requireFeed(config, values.feed);
+      const target = rollbackFeed(config, feed, logger);
+      process.stdout.write(`${feed.id}: rolled back to ${target}\n`);
+      return EXIT_OK;
+    }
     case 'serve': {
       const config = requireConfig(values.config);
       const server = await startServer(config, { logger, host: values.host, port: parsePort(values.port) });

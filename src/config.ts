@@ -25,12 +25,62 @@ export const DEFAULT_BODY_LIMIT_BYTES = 16 * 1024 * 1024;
 /** How often the server checks each feed's CURRENT file for a newly published generation. */
 export const DEFAULT_RELOAD_INTERVAL_MS = 1000;
 
+/** What a feed carries; it sets the default refresh interval and retention. */
+export const FEED_KINDS = ['clean-file', 'malicious-url', 'botnet', 'threat-intel'] as const;
+export type FeedKind = (typeof FEED_KINDS)[number];
+
+/** Default refresh intervals by kind: clean-file metadata and malicious-URL files every 3 hours, botnet feeds hourly. */
+export const DEFAULT_INTERVAL_SECONDS: Readonly<Record<FeedKind, number>> = {
+  'clean-file': 3 * 3600,
+  'malicious-url': 3 * 3600,
+  botnet: 3600,
+  'threat-intel': 6 * 3600,
+};
+/** Delta feeds drop records not seen for this long: 5 days, the malicious-URL feed's full-set period. */
+export const DEFAULT_RETENTION_DAYS = 5;
+export const DEFAULT_JITTER_PERCENT = 10;
+export const DEFAULT_FETCH_TIMEOUT_SECONDS = 300;
+/** 4 GiB: NSRL RDS downloads are the largest feeds in use, at about 2 to 3 GiB compressed. */
+export const DEFAULT_MAX_DOWNLOAD_BYTES = 4 * 1024 ** 3;
+export const DEFAULT_FETCH_RETRIES = 4;
+export const DEFAULT_MAX_SHRINK_PERCENT = 50;
+export const DEFAULT_MAX_CONCURRENT_BUILDS = 1;
+
+export type FeedSourceConfig =
+  | { readonly kind: 'path'; readonly path: string }
+  | { readonly kind: 'url'; readonly url: string };
+
+export interface RefreshConfig {
+  readonly mode: 'full' | 'delta';
+  readonly intervalSeconds: number;
+  readonly jitterPercent: number;
+  readonly retentionDays: number;
+  readonly timeoutSeconds: number;
+  readonly maxBytes: number;
+  readonly retries: number;
+  /** Request headers; a value may name environment variables as ${NAME}, expanded at fetch time and never logged. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly sha256?: string;
+  /** The URL or folder lists several (delta) files instead of being one. */
+  readonly listing: boolean;
+}
+
+export interface GuardConfig {
+  readonly allowEmpty: boolean;
+  readonly maxShrinkPercent: number;
+  readonly rejectOlder: boolean;
+}
+
 export interface FeedConfig {
   readonly id: string;
   readonly list: ListKind;
   readonly format: string;
-  /** Absolute path of the source. */
+  readonly kind: FeedKind;
+  readonly source: FeedSourceConfig;
+  /** Absolute path of a local source (file or folder); for a URL source, the URL. */
   readonly path: string;
+  readonly refresh: RefreshConfig;
+  readonly guards: GuardConfig;
   readonly category?: string;
   readonly shards: number;
   readonly maxBadLinePercent: number;
@@ -45,6 +95,8 @@ export interface ServerConfig {
   readonly maxItemsPerRequest: number;
   readonly bodyLimitBytes: number;
   readonly reloadIntervalMs: number;
+  /** Name of the environment variable holding the bearer token the admin API requires; none when unset. */
+  readonly adminTokenEnv?: string;
 }
 
 export interface BuildConfig {
@@ -55,11 +107,18 @@ export interface BuildConfig {
   readonly workerThreads: number;
 }
 
+export interface SchedulerConfig {
+  /** Whether `verdict serve` refreshes feeds on their intervals. */
+  readonly schedule: boolean;
+  readonly maxConcurrentBuilds: number;
+}
+
 export interface VerdictConfig {
   /** Absolute path of the configuration file (or a label for an in-memory one). */
   readonly source: string;
   readonly dataDir: string;
   readonly server: ServerConfig;
+  readonly refresh: SchedulerConfig;
   readonly build: BuildConfig;
   readonly feeds: readonly FeedConfig[];
 }
@@ -83,6 +142,15 @@ export const CONFIG_SCHEMA = {
         maxItemsPerRequest: { type: 'integer', minimum: 1, maximum: 1_000_000 },
         bodyLimitBytes: { type: 'integer', minimum: 1024 },
         reloadIntervalMs: { type: 'integer', minimum: 50 },
+        adminTokenEnv: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
+      },
+    },
+    refresh: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        schedule: { type: 'boolean' },
+        maxConcurrentBuilds: { type: 'integer', minimum: 1, maximum: 64 },
       },
     },
     build: {
@@ -101,12 +169,40 @@ export const CONFIG_SCHEMA = {
       items: {
         type: 'object',
         additionalProperties: false,
-        required: ['id', 'list', 'format', 'path'],
+        required: ['id', 'list', 'format'],
+        oneOf: [{ required: ['path'] }, { required: ['url'] }],
         properties: {
           id: { type: 'string', pattern: FEED_ID_PATTERN },
           list: { enum: ['allow', 'deny'] },
           format: { type: 'string' },
           path: { type: 'string', minLength: 1 },
+          url: { type: 'string', pattern: '^[hH][tT][tT][pP][sS]?://' },
+          kind: { enum: FEED_KINDS },
+          refresh: {
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              mode: { enum: ['full', 'delta'] },
+              intervalSeconds: { type: 'integer', minimum: 1 },
+              jitterPercent: { type: 'number', minimum: 0, maximum: 100 },
+              retentionDays: { type: 'number', exclusiveMinimum: 0 },
+              timeoutSeconds: { type: 'number', exclusiveMinimum: 0 },
+              maxBytes: { type: 'integer', minimum: 1 },
+              retries: { type: 'integer', minimum: 0, maximum: 20 },
+              headers: { type: 'object', additionalProperties: { type: 'string' } },
+              sha256: { type: 'string', pattern: '^[0-9a-fA-F]{64}$' },
+              listing: { type: 'boolean' },
+            },
+          },
+          guards: {
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              allowEmpty: { type: 'boolean' },
+              maxShrinkPercent: { type: 'number', minimum: 0, maximum: 100 },
+              rejectOlder: { type: 'boolean' },
+            },
+          },
           category: { type: 'string', minLength: 1, maxLength: 200 },
           shards: { type: 'integer', minimum: 1, maximum: 256 },
           maxBadLinePercent: { type: 'number', minimum: 0, maximum: 100 },
@@ -160,11 +256,16 @@ export function parseConfig(raw: unknown, source: string): VerdictConfig {
     dataDir: string;
     server?: Partial<ServerConfig>;
     build?: Partial<BuildConfig>;
+    refresh?: Partial<SchedulerConfig>;
     feeds: {
       id: string;
       list: ListKind;
       format: string;
-      path: string;
+      path?: string;
+      url?: string;
+      kind?: FeedKind;
+      refresh?: Partial<Omit<RefreshConfig, 'headers'>> & { headers?: Record<string, string> };
+      guards?: Partial<GuardConfig>;
       category?: string;
       shards?: number;
       maxBadLinePercent?: number;
@@ -208,6 +309,11 @@ export function parseConfig(raw: unknown, source: string): VerdictConfig {
       maxItemsPerRequest: input.server?.maxItemsPerRequest ?? DEFAULT_MAX_ITEMS_PER_REQUEST,
       bodyLimitBytes: input.server?.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
       reloadIntervalMs: input.server?.reloadIntervalMs ?? DEFAULT_RELOAD_INTERVAL_MS,
+      ...(input.server?.adminTokenEnv === undefined ? {} : { adminTokenEnv: input.server.adminTokenEnv }),
+    },
+    refresh: {
+      schedule: input.refresh?.schedule ?? true,
+      maxConcurrentBuilds: input.refresh?.maxConcurrentBuilds ?? DEFAULT_MAX_CONCURRENT_BUILDS,
     },
     build: {
       bloomBitsPerKey: input.build?.bloomBitsPerKey ?? DEFAULT_BLOOM_BITS_PER_KEY,
@@ -219,7 +325,26 @@ export function parseConfig(raw: unknown, source: string): VerdictConfig {
       id: feed.id,
       list: feed.list,
       format: feed.format,
-      path: resolvePath(feed.path),
+      kind: feed.kind ?? 'threat-intel',
+      source: feed.url !== undefined ? { kind: 'url' as const, url: feed.url } : { kind: 'path' as const, path: resolvePath(feed.path!) },
+      path: feed.url ?? resolvePath(feed.path!),
+      refresh: {
+        mode: feed.refresh?.mode ?? 'full',
+        intervalSeconds: feed.refresh?.intervalSeconds ?? DEFAULT_INTERVAL_SECONDS[feed.kind ?? 'threat-intel'],
+        jitterPercent: feed.refresh?.jitterPercent ?? DEFAULT_JITTER_PERCENT,
+        retentionDays: feed.refresh?.retentionDays ?? DEFAULT_RETENTION_DAYS,
+        timeoutSeconds: feed.refresh?.timeoutSeconds ?? DEFAULT_FETCH_TIMEOUT_SECONDS,
+        maxBytes: feed.refresh?.maxBytes ?? DEFAULT_MAX_DOWNLOAD_BYTES,
+        retries: feed.refresh?.retries ?? DEFAULT_FETCH_RETRIES,
+        headers: { ...(feed.refresh?.headers ?? {}) },
+        ...(feed.refresh?.sha256 === undefined ? {} : { sha256: feed.refresh.sha256.toLowerCase() }),
+        listing: feed.refresh?.listing ?? false,
+      },
+      guards: {
+        allowEmpty: feed.guards?.allowEmpty ?? false,
+        maxShrinkPercent: feed.guards?.maxShrinkPercent ?? DEFAULT_MAX_SHRINK_PERCENT,
+        rejectOlder: feed.guards?.rejectOlder ?? true,
+      },
       ...(feed.category === undefined ? {} : { category: feed.category }),
       shards: feed.shards ?? DEFAULT_SHARDS,
       maxBadLinePercent: feed.maxBadLinePercent ?? DEFAULT_MAX_BAD_LINE_PERCENT,

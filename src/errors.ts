@@ -30,6 +30,10 @@ export const ERRORS = {
     status: 406,
     message: 'None of the accepted media types ({accept}) can be produced; accept application/json or application/msgpack',
   },
+  VERDICT_ERR_ADMIN_UNAUTHORIZED: {
+    status: 401,
+    message: 'Admin requests need the header Authorization: Bearer <token>, with the token from the variable named by server.adminTokenEnv',
+  },
   VERDICT_ERR_ROUTE_NOT_FOUND: { status: 404, message: 'Route {method} {url} not found' },
   VERDICT_ERR_FEED_NOT_FOUND: { status: 404, message: 'Feed {feed} is not configured (configured feeds: {configured})' },
   VERDICT_ERR_SERVICE_NOT_READY: { status: 503, message: 'No generation is loaded yet for feeds: {feeds}' },
@@ -76,7 +80,45 @@ export const ERRORS = {
   },
   VERDICT_ERR_FEED_LOCKED: { status: 409, message: 'Feed {feed} is being built by process {pid}; wait for it to finish' },
   VERDICT_ERR_BUILD_FAILED: { status: 500, message: 'Feed {feed}: build failed: {detail}' },
+  VERDICT_ERR_GENERATION_REFUSED: {
+    status: 422,
+    message:
+      'Feed {feed}: generation {generation} was not published: {reasons}. It is kept for inspection; publish it anyway with verdict publish --feed {feed} --generation {generation} --force',
+  },
+  VERDICT_ERR_GENERATION_NOT_FOUND: { status: 404, message: 'Feed {feed}: generation {generation} not found (available: {available})' },
+  VERDICT_ERR_GENERATION_NO_PREVIOUS: { status: 409, message: 'Feed {feed}: no earlier published generation to roll back to' },
   VERDICT_ERR_GENERATION_INVALID: { status: 500, message: 'Feed {feed}: generation {generation} cannot be opened: {detail}' },
+
+  // Feed download errors (src/sources/http-fetch.ts). URLs in messages never carry credentials.
+  VERDICT_ERR_FETCH_FAILED: {
+    status: 502,
+    message: 'Feed {feed}: request to {url} failed: {detail}; check the URL and that the host is reachable from this machine',
+  },
+  VERDICT_ERR_FETCH_TIMEOUT: {
+    status: 502,
+    message: 'Feed {feed}: {url} did not finish within {timeoutMs} ms; raise refresh.timeoutSeconds or check the server',
+  },
+  VERDICT_ERR_FETCH_TOO_LARGE: {
+    status: 502,
+    message: 'Feed {feed}: {url} is larger than the limit of {maxBytes} bytes after decompression; raise refresh.maxBytes if the feed really is this large',
+  },
+  VERDICT_ERR_FETCH_TRUNCATED: {
+    status: 502,
+    message: 'Feed {feed}: the body of {url} ended early ({detail}); the connection was cut, check the server or the network if this repeats',
+  },
+  VERDICT_ERR_FETCH_CHECKSUM: {
+    status: 502,
+    message: 'Feed {feed}: {url} has SHA-256 {actual}, not the expected {expected}; update refresh.sha256 if the file changed on purpose, otherwise the download is corrupt or was tampered with',
+  },
+  VERDICT_ERR_FETCH_UNEXPECTED_CONTENT: {
+    status: 502,
+    message: 'Feed {feed}: {url} did not return {expected} content: {detail}; check the URL and the credentials (an HTML page is usually a login or error page)',
+  },
+  VERDICT_ERR_FETCH_HTTP_STATUS: { status: 502, message: 'Feed {feed}: {url} answered HTTP {httpStatus}; {advice}' },
+  VERDICT_ERR_FETCH_HEADER_ENV: {
+    status: 500,
+    message: 'Feed {feed}: header {header} for {url} uses environment variable {variable}, which is not set or empty; set it in the environment of the verdict process',
+  },
 } as const satisfies Record<string, ErrorDefinition>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -15,6 +15,8 @@ export interface Manifest {
   readonly list: ListKind;
   readonly category?: string;
   readonly format: string;
+  /** `full`: the generation holds one download; `delta`: it merges new files into the previous generation. */
+  readonly mode: 'full' | 'delta';
   readonly createdAt: string;
   readonly buildMs: number;
   readonly shards: number;
@@ -23,7 +25,7 @@ export interface Manifest {
   readonly keysByType: Record<string, number>;
   /** IP prefix lengths present, longest first: the lengths a lookup probes. */
   readonly prefixLengths: { readonly ipv4: number[]; readonly ipv6: number[] };
-  /** Records parsed from the source, duplicates included. */
+  /** Records parsed from this build's files, duplicates included (records carried forward are in `delta`). */
   readonly records: number;
   readonly duplicates: number;
   readonly duplicatesByType: Record<string, number>;
@@ -31,7 +33,19 @@ export interface Manifest {
   readonly filtered: { readonly total: number; readonly byReason: Record<string, number> };
   /** IP entries stored as their network because host bits were set. */
   readonly hostBitsCleared: number;
-  readonly source: { readonly path: string; readonly bytes: number; readonly sha256: string; readonly modifiedAt: string };
+  readonly source: {
+    /** Path, or URL without credentials. */
+    readonly path: string;
+    readonly files: number;
+    readonly bytes: number;
+    /** SHA-256 of the file, or of the files' SHA-256s in order when there are several. */
+    readonly sha256: string;
+    /** When the source changed: its Last-Modified header or file time. */
+    readonly modifiedAt: string;
+    readonly etag?: string;
+    readonly lastModified?: string;
+  };
+  readonly delta?: { readonly previousGeneration: string; readonly carriedForward: number; readonly expired: number };
   readonly bloom: { readonly bitsPerKey: number; readonly hashes: number; readonly bytes: number };
   readonly storeBytes: number;
 }

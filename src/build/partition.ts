@@ -5,7 +5,7 @@
 import { normalizeHashInto } from '../indicators/hash.js';
 import { PROBE_BYTES, probeOf, shardOfProbe } from '../indicators/keys.js';
 import type { ErrorCode } from '../errors.js';
-import { encodeValue, type RecordValue } from '../store/value.js';
+import { encodeValue, withSeen, type RecordValue } from '../store/value.js';
 import type { Attributes, IndicatorContext, ListKind, RecordSink, Rejection } from './types.js';
 import { IndicatorPolicy } from './indicator-policy.js';
 
@@ -149,8 +149,15 @@ export class ShardPartitioner implements RecordSink {
     else this.addRecord(key, keyLength, encodeValue({ list, attributes }));
   }
 
+  /**
+   * Seen times (seconds since 1970) stamped on every record added while set: a delta build sets
+   * them to the time of the file being parsed.
+   */
+  seenStamp: { readonly first: number; readonly last: number } | undefined;
+
   /** Adds a key with an encoded value (see store/value.ts); undefined stores an empty value. */
   addRecord(key: Uint8Array, keyLength: number, value: Uint8Array | undefined): void {
+    if (this.seenStamp !== undefined) value = withSeen(value, this.seenStamp.first, this.seenStamp.last);
     const shard = shardOfProbe(probeOf(key, keyLength, this.probe), this.shardCount);
     const keys = this.keys[shard]!;
     keys.append(key, 0, keyLength);

@@ -7,7 +7,7 @@
 import { open } from 'lmdb';
 import { BlockedBloomFilter, type BloomSizing } from '../store/bloom.js';
 import { BLOOM_PROBE_OFFSET, KeyTag, PROBE_BYTES, keyTypeOfTag, probeOf } from '../indicators/keys.js';
-import { withFlags } from '../store/value.js';
+import { ValueFlag, valueSeen, withFlags, withSeen } from '../store/value.js';
 import { ListCode } from './types.js';
 import type { ShardRecords } from './partition.js';
 
@@ -119,6 +119,20 @@ export function writeShard(request: ShardWriteRequest): ShardWriteResult {
   const keyStart = (i: number): number => (i === 0 ? 0 : keyEnds[i - 1]!);
   const valueStart = (i: number): number => (i === 0 ? 0 : valueEnds[i - 1]!);
 
+  /** The kept value with the earliest first-seen and latest last-seen time of the run order[from .. to). */
+  const mergeSeen = (value: Uint8Array, runOrder: Uint32Array, from: number, to: number): Uint8Array => {
+    let first = Number.POSITIVE_INFINITY;
+    let last = 0;
+    for (let r = from; r < to; r++) {
+      const record = runOrder[r]!;
+      const seen = valueSeen(values.subarray(valueStart(record), valueEnds[record]!));
+      if (seen === undefined) continue;
+      if (seen.first < first) first = seen.first;
+      if (seen.last > last) last = seen.last;
+    }
+    return first === Number.POSITIVE_INFINITY ? value : withSeen(value, first, last);
+  };
+
   const sortStarted = performance.now();
   const order = sortedOrder(request);
   const sortMs = performance.now() - sortStarted;
@@ -175,6 +189,7 @@ export function writeShard(request: ShardWriteRequest): ShardWriteResult {
 
         let value: Uint8Array = valueBuffer.subarray(valueStart(kept), valueEnds[kept]!);
         if (extra > 0 && flags !== valueFlagsAt(values, valueStart(kept), valueEnds[kept]!)) value = withFlags(value, flags);
+        if (extra > 0 && (flags & ValueFlag.hasSeen) !== 0) value = mergeSeen(value, order, i, j);
         db.putSync(key, value, { append: true });
         bloom.add(probeOf(key, key.length, probe), BLOOM_PROBE_OFFSET);
         written++;

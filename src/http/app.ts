@@ -16,7 +16,11 @@ import type { Logger } from '../logger.js';
 import type { VerdictConfig } from '../config.js';
 import type { Catalog } from '../store/catalog.js';
 import { Matcher } from '../lookup.js';
-import { bulkLookupSchema, feedsSchema, readySchema, singleLookupSchema } from './schemas.js';
+import { adminRefreshSchema, bulkLookupSchema, feedsSchema, readySchema, singleLookupSchema } from './schemas.js';
+import type { FeedRefresher } from '../refresh/refresher.js';
+import type { RefreshScheduler } from '../refresh/scheduler.js';
+import { systemClock, type Clock } from '../refresh/clock.js';
+import { feedStatuses, staleFeeds } from './feed-status.js';
 
 export const MSGPACK_TYPES = ['application/msgpack', 'application/x-msgpack', 'application/vnd.msgpack'] as const;
 
@@ -42,6 +46,10 @@ export interface AppOptions {
   readonly config: VerdictConfig;
   readonly catalog: Catalog;
   readonly logger: Logger;
+  /** Runs refreshes for the admin API; without it the admin routes answer 404. */
+  readonly refresher?: FeedRefresher;
+  readonly scheduler?: RefreshScheduler;
+  readonly clock?: Clock;
 }
 
 function isMsgpackType(mediaType: string): boolean {
@@ -170,41 +178,45 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     return sendPayload(request, reply, matcher.lookup((request.params as { value: string }).value));
   });
 
-  app.get('/v1/feeds', { schema: feedsSchema }, async (request, reply) => {
-    const feeds = [...catalog.feeds.values()].map((state) => {
-      const manifest = state.current?.manifest;
-      return {
-        id: state.config.id,
-        list: state.config.list,
-        ...(state.config.category === undefined ? {} : { category: state.config.category }),
-        format: state.config.format,
-        source: state.config.path,
-        ...(manifest === undefined
-          ? {}
-          : {
-              generation: manifest.generation,
-              createdAt: manifest.createdAt,
-              keys: manifest.keys,
-              keysByType: manifest.keysByType,
-              records: manifest.records,
-              duplicates: manifest.duplicates,
-              badLines: manifest.badLines,
-              filtered: manifest.filtered,
-              sourceSha256: manifest.source.sha256,
-            }),
-        ...(state.loadedAt === undefined ? {} : { loadedAt: state.loadedAt.toISOString() }),
-        ...(state.lastError === undefined ? {} : { lastError: { ...state.lastError, at: state.lastError.at.toISOString() } }),
-      };
-    });
-    return sendPayload(request, reply, { feeds });
-  });
+  const clock = options.clock ?? systemClock;
+
+  app.get('/v1/feeds', { schema: feedsSchema }, async (request, reply) =>
+    sendPayload(request, reply, { feeds: feedStatuses(config, catalog, clock.now(), options.scheduler, options.refresher) }),
+  );
 
   app.get('/healthz', async () => ({ status: 'ok' }));
 
   app.get('/readyz', { schema: readySchema }, async (_request, reply) => {
     const missing = catalog.missingFeeds();
     if (missing.length > 0) return sendError(reply, new VerdictError('VERDICT_ERR_SERVICE_NOT_READY', { feeds: missing.join(', ') }));
-    return { status: 'ready', feeds: [...catalog.feeds.keys()] };
+    // Stale feeds still serve: old data answers better than none, and the list tells operators.
+    return { status: 'ready', feeds: [...catalog.feeds.keys()], stale: staleFeeds(catalog, clock.now()) };
+  });
+
+  const adminToken = config.server.adminTokenEnv === undefined ? undefined : process.env[config.server.adminTokenEnv];
+  app.post('/v1/admin/feeds/:id/refresh', { schema: adminRefreshSchema }, async (request, reply) => {
+    if (adminToken !== undefined && request.headers.authorization !== `Bearer ${adminToken}`) {
+      throw new VerdictError('VERDICT_ERR_ADMIN_UNAUTHORIZED', {});
+    }
+    const refresher = options.refresher;
+    const feedId = (request.params as { id: string }).id;
+    if (refresher === undefined || !catalog.feeds.has(feedId)) {
+      throw new VerdictError('VERDICT_ERR_FEED_NOT_FOUND', { feed: feedId.slice(0, 100), configured: [...catalog.feeds.keys()].join(', ') });
+    }
+    request.log.info({ feed: feedId }, 'refresh requested through the admin API');
+    // Through the scheduler when there is one, so the refresh counts against maxConcurrentBuilds and
+    // re-plans the feed's next run; the outcome comes from the refresher either way.
+    if (options.scheduler !== undefined) await options.scheduler.trigger(feedId);
+    else await refresher.run(feedId);
+    const outcome = refresher.lastOutcome(feedId)!;
+    return sendPayload(request, reply, {
+      feed: feedId,
+      status: outcome.status,
+      ...(outcome.status === 'unchanged'
+        ? outcome.generation === undefined ? {} : { generation: outcome.generation }
+        : { generation: outcome.manifest.generation, keys: outcome.manifest.keys }),
+      ...(outcome.status === 'refused' ? { reasons: outcome.failures } : {}),
+    });
   });
 
   return app;

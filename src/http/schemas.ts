@@ -96,20 +96,59 @@ const feedStatus = {
     badLines: { type: 'object', additionalProperties: true },
     filtered: { type: 'object', additionalProperties: true },
     sourceSha256: { type: 'string' },
+    kind: { type: 'string' },
+    mode: { type: 'string' },
+    hostBitsCleared: { type: 'integer' },
+    etag: { type: 'string' },
+    lastModified: { type: 'string' },
+    sourceModifiedAt: { type: 'string' },
+    lastAttemptAt: { type: 'string' },
+    lastSuccessAt: { type: 'string' },
+    lastUnchangedAt: { type: 'string' },
+    nextRefreshAt: { type: 'string' },
+    refreshing: { type: 'boolean' },
+    intervalSeconds: { type: 'integer' },
+    ageSeconds: { type: 'integer' },
+    stale: { type: 'boolean' },
     lastError: { type: 'object', additionalProperties: true },
+    refused: { type: 'array', items: { type: 'object', additionalProperties: true } },
+    delta: { type: 'object', additionalProperties: true },
   },
-  required: ['id', 'list', 'format'],
+  required: ['id', 'list', 'format', 'stale'],
 } as const;
 
 export const feedsSchema = {
   response: { 200: { type: 'object', properties: { feeds: { type: 'array', items: feedStatus } }, required: ['feeds'] } },
 } as const;
 
+export const adminRefreshSchema = {
+  params: { type: 'object', properties: { id: { type: 'string', maxLength: 200 } }, required: ['id'] },
+  response: {
+    200: {
+      type: 'object',
+      properties: {
+        feed: { type: 'string' },
+        status: { type: 'string', enum: ['published', 'unchanged', 'refused'] },
+        generation: { type: 'string' },
+        keys: { type: 'integer' },
+        reasons: { type: 'array', items: { type: 'object', properties: { guard: { type: 'string' }, message: { type: 'string' } } } },
+      },
+      required: ['feed', 'status'],
+    },
+    '4xx': errorResponse,
+    '5xx': errorResponse,
+  },
+} as const;
+
 export const readySchema = {
   response: {
     200: {
       type: 'object',
-      properties: { status: { type: 'string' }, feeds: { type: 'array', items: { type: 'string' } } },
+      properties: {
+        status: { type: 'string' },
+        feeds: { type: 'array', items: { type: 'string' } },
+        stale: { type: 'array', items: { type: 'string' } },
+      },
       required: ['status'],
     },
     503: errorResponse,

@@ -25,7 +25,6 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { VerdictError } from '../errors.js';
-import { failpoint } from '../failpoints.js';
 
 export const CURRENT_FILE = 'CURRENT';
 export const LOCK_FILE = 'BUILD.lock';
@@ -92,17 +91,6 @@ export function listGenerations(feedDir: string): string[] {
     .sort();
 }
 
-/**
- * Makes a finished build the serving generation: the folder is renamed into place (its manifest is
- * already inside), then CURRENT is replaced. A crash between the two leaves the old CURRENT serving.
- */
-export function publishGeneration(feedDir: string, temporaryDir: string, generation: string): void {
-  const finalDir = join(feedDir, generation);
-  renameSync(temporaryDir, finalDir);
-  fsyncDirectory(feedDir);
-  failpoint('build:after-rename');
-  switchCurrent(feedDir, generation);
-}
 
 /** Points CURRENT at an existing generation (publish and rollback). */
 export function switchCurrent(feedDir: string, generation: string): void {

@@ -4,7 +4,9 @@
  *
  *   byte 0   list: 0 feed default, 1 allow, 2 deny (a per-record override from a list rule)
  *   byte 1   flags: bit 0 domain entry matches the exact name, bit 1 it matches subdomains,
- *            bit 2 an entry text follows
+ *            bit 2 an entry text follows, bit 3 first/last-seen times follow
+ *   [u32 first seen, u32 last seen]   when bit 3 is set: seconds since 1970 (UTC), big-endian;
+ *            delta feeds keep them per record to merge files and expire old records
  *   [u16 big-endian length + ASCII entry text]   when bit 2 is set: the canonical domain or URL
  *            expression the key digests, compared on lookup so a digest collision never matches
  *   [MessagePack map]   the attributes, when any bytes remain
@@ -19,7 +21,26 @@ export const ValueFlag = {
   domainExact: 1,
   domainSubdomains: 2,
   hasText: 4,
+  hasSeen: 8,
 } as const;
+
+const SEEN_BYTES = 8;
+
+function readUint32(bytes: Uint8Array, offset: number): number {
+  return ((bytes[offset]! << 24) | (bytes[offset + 1]! << 16) | (bytes[offset + 2]! << 8) | bytes[offset + 3]!) >>> 0;
+}
+
+function writeUint32(bytes: Uint8Array, offset: number, value: number): void {
+  bytes[offset] = value >>> 24;
+  bytes[offset + 1] = (value >>> 16) & 0xff;
+  bytes[offset + 2] = (value >>> 8) & 0xff;
+  bytes[offset + 3] = value & 0xff;
+}
+
+/** Offset of the entry text's length field: after the header and the seen times when present. */
+function textOffset(value: Uint8Array): number {
+  return 2 + ((value[1]! & ValueFlag.hasSeen) !== 0 ? SEEN_BYTES : 0);
+}
 
 const LIST_BY_CODE: readonly (ListKind | undefined)[] = [undefined, 'allow', 'deny'];
 
@@ -63,19 +84,40 @@ export function valueFlags(value: Uint8Array): number {
 /** True when the value's entry text equals `text` (ASCII), compared without decoding. */
 export function valueTextEquals(value: Uint8Array, text: string): boolean {
   if ((valueFlags(value) & ValueFlag.hasText) === 0) return false;
-  const length = (value[2]! << 8) | value[3]!;
+  const at = textOffset(value);
+  const length = (value[at]! << 8) | value[at + 1]!;
   if (length !== text.length) return false;
-  for (let i = 0; i < length; i++) if (value[4 + i] !== (text.charCodeAt(i) & 0xff)) return false;
+  for (let i = 0; i < length; i++) if (value[at + 2 + i] !== (text.charCodeAt(i) & 0xff)) return false;
   return true;
 }
 
 /** Decodes the attributes map, or undefined when the value has none. */
 export function valueAttributes(value: Uint8Array): Attributes | undefined {
   if (value.length <= 2) return undefined;
-  let at = 2;
-  if ((value[1]! & ValueFlag.hasText) !== 0) at += 2 + ((value[2]! << 8) | value[3]!);
+  let at = textOffset(value);
+  if ((value[1]! & ValueFlag.hasText) !== 0) at += 2 + ((value[at]! << 8) | value[at + 1]!);
   if (at >= value.length) return undefined;
   return valuePacker.unpack(value.subarray(at)) as Attributes;
+}
+
+/** First and last seen times in seconds since 1970, or undefined when the value carries none. */
+export function valueSeen(value: Uint8Array): { first: number; last: number } | undefined {
+  if (value.length < 2 + SEEN_BYTES || (value[1]! & ValueFlag.hasSeen) === 0) return undefined;
+  return { first: readUint32(value, 2), last: readUint32(value, 6) };
+}
+
+/** A copy of `value` carrying the given seen times (replacing any it had). */
+export function withSeen(value: Uint8Array | undefined, first: number, last: number): Uint8Array {
+  const source = value === undefined || value.length === 0 ? new Uint8Array([ListCode.feedDefault, 0]) : value;
+  const had = (source[1]! & ValueFlag.hasSeen) !== 0;
+  const rest = source.subarray(2 + (had ? SEEN_BYTES : 0));
+  const out = new Uint8Array(2 + SEEN_BYTES + rest.length);
+  out[0] = source[0]!;
+  out[1] = source[1]! | ValueFlag.hasSeen;
+  writeUint32(out, 2, first);
+  writeUint32(out, 6, last);
+  out.set(rest, 2 + SEEN_BYTES);
+  return out;
 }
 
 /** A copy of `value` with `flags` OR-ed into its flag byte (duplicate domain entries merge modes). */

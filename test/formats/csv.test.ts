@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { csvFormat } from '../../src/feeds/formats/csv.js';
+import { csvFormat, indicatorTypeOf } from '../../src/feeds/formats/csv.js';
 import { MAX_RECORD_BYTES } from '../../src/feeds/formats/csv-records.js';
 import { corpusFile, makeTempDir, parseFile } from './helpers.js';
+import { parseIndicators } from './indicator-sink.js';
 
 const MD5_ABC = '900150983cd24fb0d6963f7d28e17f72';
 const SHA1_ABC = 'a9993e364706816aba3e25717850c26c9cd0d89d';
@@ -236,5 +237,201 @@ describe('csv on generated files', () => {
     const text = [`md5${delimiter}name`, `${MD5_ABC}${delimiter}"a${delimiter}b"`, ''].join('\n');
     const sink = await parseFile(csvFormat, temp.file('delimited.csv', text), { delimiter, columns: { md5: 'md5' }, attributes: { name: 'fileName' } });
     expect(sink.added).toEqual([{ type: 'md5', hex: MD5_ABC, attributes: { fileName: `a${delimiter}b` }, list: undefined }]);
+  });
+});
+
+const MSTIC_TYPES = { sha256: 'sha256', DomainName: 'domain', ip: 'ip', URL: 'url' };
+
+// The expected numbers below come from Python's csv module, run in the corpus folder:
+//   rows = list(csv.DictReader(open('microsoft/mstic_RapidReleaseTI_Indicators.csv', newline='')))
+//   types = collections.Counter(r['IoC_Type'].strip().lower() for r in rows)
+//     -> domainname 168, sha256 57, filepath 4, ip 3, guid 2, commandline 2, url 1
+// Row i of rows is on line i + 2: no field spans lines (238 lines, 237 rows and the header).
+describe('csv on MSTIC RapidReleaseTI indicators', () => {
+  const file = corpusFile('microsoft/mstic_RapidReleaseTI_Indicators.csv');
+  const options = {
+    typeColumn: { column: 'IoC_Type', valueColumn: 'IoC', types: MSTIC_TYPES },
+    attributes: { ThreatType: 'threatType', ActivityGroupNames: 'activityGroup' },
+    dateAttributes: { TimeGenerated: 'firstSeen', ExpirationDateTime: 'expiresAt' },
+  };
+
+  test('records per type', async () => {
+    const sink = await parseIndicators(csvFormat, file, options);
+    // types['sha256'], types['domainname'], types['ip'], types['url']
+    expect(sink.countByType()).toEqual({ sha256: 57, domain: 168, ipv4: 3, url: 1 });
+    // len({r['IoC'].strip().lower() for r in rows if r['IoC_Type'].strip().lower() == t}) per type
+    expect(sink.distinctByType()).toEqual({ sha256: 56, domain: 167, ipv4: 3, url: 1 });
+  });
+
+  test('unsupported types filtered', async () => {
+    const sink = await parseIndicators(csvFormat, file, options);
+    // types['filepath'], types['guid'], types['commandline']
+    expect(sink.filteredByReason).toEqual({ 'unsupported-type:filepath': 4, 'unsupported-type:guid': 2, 'unsupported-type:commandline': 2 });
+    expect(sink.badTotal).toBe(0);
+  });
+
+  test('skip type', async () => {
+    const sink = await parseIndicators(csvFormat, file, {
+      typeColumn: { column: 'IoC_Type', valueColumn: 'IoC', types: { ...MSTIC_TYPES, FilePath: 'skip' } },
+    });
+    expect(sink.filteredByReason).toEqual({ 'skipped-type:filepath': 4, 'unsupported-type:guid': 2, 'unsupported-type:commandline': 2 });
+  });
+
+  test.each([
+    {
+      // line 2: the first row
+      text: 'abca3253c003af67113f83df2242a7078d5224870b619489015e4fde060acad0',
+      attributes: { threatType: 'Cryptocurrency Industry', activityGroup: 'Storm-0139', firstSeen: '2022-12-07', expiresAt: '2025-12-07' },
+    },
+    {
+      // line 15, stored as its Safe Browsing expression
+      text: 'od.lk/d/d021d412be456a6f78a0052a1f0e3557dcfa14bf25f9d0f1d0d2d7dcdac86c73/Background.png',
+      attributes: { threatType: 'Cryptocurrency Industry', activityGroup: 'Storm-0139', firstSeen: '2022-12-07', expiresAt: '2023-03-07' },
+    },
+    {
+      // line 17
+      text: '198.54.115.248',
+      attributes: { threatType: 'Cryptocurrency Industry', activityGroup: 'Storm-0139', firstSeen: '2022-12-07', expiresAt: '2023-01-07' },
+    },
+    {
+      // line 206: TimeGenerated is 19/20/2022, the file's only date that does not exist
+      text: 'goodsforuw.com',
+      attributes: { threatType: 'Mobile Malware', activityGroup: 'Carmine Tsunami', firstSeenRaw: '19/20/2022', expiresAt: '2022-11-07' },
+    },
+  ])('attributes of $text', async ({ text, attributes }) => {
+    const sink = await parseIndicators(csvFormat, file, options);
+    expect(sink.recordsOf(text)[0]?.attributes).toEqual(attributes);
+  });
+
+  test('raw dates', async () => {
+    const sink = await parseIndicators(csvFormat, file, options);
+    // rows whose TimeGenerated fails datetime.strptime(v, '%m/%d/%Y'): only line 206; ExpirationDateTime: none
+    expect(sink.stored.filter((record) => record.attributes?.['firstSeenRaw'] !== undefined)).toHaveLength(1);
+    expect(sink.stored.filter((record) => record.attributes?.['expiresAtRaw'] !== undefined)).toHaveLength(0);
+  });
+});
+
+describe('csv indicator columns on generated files', () => {
+  let temp: ReturnType<typeof makeTempDir>;
+  beforeEach(() => {
+    temp = makeTempDir();
+  });
+  afterEach(() => {
+    temp.remove();
+  });
+
+  test.each([
+    { value: MD5_ABC, type: 'auto' },
+    { value: SHA256_ABC.toUpperCase(), type: 'auto' },
+    { value: '198.51.100.7', type: 'ip' },
+    { value: '2001:db8::/32', type: 'ip' },
+    { value: 'http://evil.example.com/a?b', type: 'url' },
+    { value: 'evil.example.com/path', type: 'url' },
+    { value: 'Evil.Example.COM', type: 'domain' },
+    { value: `${MD5_ABC}0`, type: 'domain' },
+  ])('indicator type of $value', ({ value, type }) => {
+    expect(indicatorTypeOf(value)).toBe(type);
+  });
+
+  test('indicator column', async () => {
+    const text = [
+      'ioc,note',
+      `${MD5_ABC},hash`,
+      '31.41.59.26,ip',
+      '31.41.59.0/24,range',
+      'http://evil.example.com/a?b,url',
+      'evil.example.net/x,url without scheme',
+      ' Evil.Example.ORG ,domain',
+      ',empty',
+      'not a domain,bad',
+    ].join('\r\n');
+    const sink = await parseIndicators(csvFormat, temp.file('indicators.csv', text), { columns: { ioc: 'indicator' }, attributes: { note: 'note' } });
+    expect(sink.stored.map((record) => [record.type, record.text, record.attributes?.['note']])).toEqual([
+      ['md5', MD5_ABC, 'hash'],
+      ['ipv4', '31.41.59.26', 'ip'],
+      ['ipv4', '31.41.59.0/24', 'range'],
+      ['url', 'evil.example.com/a?b', 'url'],
+      ['url', 'evil.example.net/x', 'url without scheme'],
+      ['domain', 'evil.example.org', 'domain'],
+    ]);
+    expect(sink.filteredByReason).toEqual({ 'no-indicator': 1 });
+    expect(sink.badSamples.map((sample) => [sample.line, sample.reason, sample.content])).toEqual([[9, 'invalid-character', 'ioc: not a domain']]);
+  });
+
+  test('ip, domain and url columns', async () => {
+    const text = [
+      'ips,domains,url',
+      '"31.41.59.26, 27.18.28.18","a.example.com b.example.com;c.example.com","https://d.example.com/x,y;z"',
+      '300.1.2.3,com,',
+      '10.1.2.3,,ftp://',
+    ].join('\n');
+    const sink = await parseIndicators(csvFormat, temp.file('typed.csv', text), { columns: { ips: 'ip', domains: 'domain', url: 'url' } });
+    // A URL cell is one value: "," and ";" stay in it.
+    expect(sink.stored.map((record) => [record.type, record.text])).toEqual([
+      ['ipv4', '31.41.59.26'],
+      ['ipv4', '27.18.28.18'],
+      ['domain', 'a.example.com'],
+      ['domain', 'b.example.com'],
+      ['domain', 'c.example.com'],
+      ['url', 'd.example.com/x,y;z'],
+    ]);
+    expect(sink.badSamples.map((sample) => [sample.line, sample.reason, sample.content])).toEqual([
+      [3, 'octet-out-of-range', 'ips: 300.1.2.3'],
+      [3, 'public-suffix', 'domains: com'],
+      [4, 'empty-host', 'url: ftp://'],
+    ]);
+    // 10.1.2.3 is private address space, which the default policy leaves out.
+    expect(sink.filteredByReason).toEqual({ reserved: 1 });
+  });
+
+  test('type column with list rule and dates', async () => {
+    const text = [
+      'type,value,list,seen',
+      'SHA1,' + SHA1_ABC + ',deny,2023-11-14T21:33:19Z',
+      ' ip ,31.41.59.26,allow,11/14/2023',
+      'Domain,evil.example.com,deny,',
+      'domain,evil.example.net,test,11/14/2023',
+      'mutex,Global\\abc,deny,11/14/2023',
+      ',orphan,deny,',
+      'url,,deny,',
+      'md5,' + SHA1_ABC + ',deny,2/30/2023',
+    ].join('\n');
+    const sink = await parseIndicators(csvFormat, temp.file('typed.csv', text), {
+      typeColumn: { column: 'type', valueColumn: 'value', types: { sha1: 'sha1', IP: 'ip', domain: 'domain', md5: 'md5' } },
+      dateAttributes: { seen: 'firstSeen' },
+      listRule: { column: 'list', values: { allow: 'allow', deny: 'deny' }, otherwise: 'skip' },
+    });
+    expect(sink.stored.map((record) => [record.type, record.text, record.list, record.attributes])).toEqual([
+      ['sha1', SHA1_ABC, 'deny', { firstSeen: '2023-11-14' }],
+      ['ipv4', '31.41.59.26', 'allow', { firstSeen: '2023-11-14' }],
+      ['domain', 'evil.example.com', 'deny', undefined],
+    ]);
+    expect(sink.filteredByReason).toEqual({ 'list-rule': 1, 'unsupported-type:mutex': 1, 'unsupported-type:(empty)': 1, 'no-indicator': 1 });
+    expect(sink.badSamples).toEqual([{ line: 9, reason: 'hash-type-mismatch', content: `value: ${SHA1_ABC}` }]);
+  });
+
+  test('type column and columns in one row', async () => {
+    const text = ['type,value,sha256', `md5,${MD5_ABC},${SHA256_ABC}`, `path,C:\\x.dll,${SHA256_ABC}`, 'path,C:\\y.dll,'].join('\n');
+    const sink = await parseIndicators(csvFormat, temp.file('both.csv', text), {
+      columns: { sha256: 'sha256' },
+      typeColumn: { column: 'type', valueColumn: 'value', types: { md5: 'md5' } },
+    });
+    expect(sink.countByType()).toEqual({ md5: 1, sha256: 2 });
+    // The path rows are counted once each as unsupported, and not again as empty.
+    expect(sink.filteredByReason).toEqual({ 'unsupported-type:path': 2 });
+  });
+
+  test('type values equal after normalization', async () => {
+    const path = temp.file('types.csv', `type,value\nip,31.41.59.26\n`);
+    const promise = parseIndicators(csvFormat, path, { typeColumn: { column: 'type', valueColumn: 'value', types: { IP: 'ip', ' ip': 'skip' } } });
+    await expect(promise).rejects.toThrow(
+      'Feed test-feed: typeColumn.types has "IP" -> ip and " ip" -> skip, which are the same value compared trimmed and case-insensitively; keep one',
+    );
+  });
+
+  test('missing type and value columns', async () => {
+    const path = temp.file('types.csv', `kind,ioc\nip,31.41.59.26\n`);
+    const promise = parseIndicators(csvFormat, path, { typeColumn: { column: 'type', valueColumn: 'value', types: {} } });
+    await expect(promise).rejects.toThrow(`Feed test-feed: ${path}: columns "type", "value" not found in the header; the header has columns "kind", "ioc"`);
   });
 });

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { guessIndicatorType, indicatorListFormat } from '../../src/feeds/formats/indicator-list.js';
 import { corpusFile, makeTempDir, utf16le, utf8WithBom } from './helpers.js';
-import { parseKeys } from './key-recording.js';
+import { parseIndicators } from './indicator-sink.js';
 
 const MD5_ABC = '900150983cd24fb0d6963f7d28e17f72';
 const SHA256_ABC = 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad';
@@ -19,7 +19,7 @@ describe('indicator-list on FireHOL firehol_level1.netset', () => {
   const file = corpusFile('ips/firehol_firehol_level1.netset');
 
   test.each([{ type: 'auto' }, { type: 'ip' }])('type $type, default policy', async ({ type }) => {
-    const sink = await parseKeys(indicatorListFormat, file, { type });
+    const sink = await parseIndicators(indicatorListFormat, file, { type });
     // grep -vc '^#' ips/firehol_firehol_level1.netset -> 2744 entries, all IPv4, no inline comments;
     // 2744 - 12 reserved - 1 too wide = 2731
     expect(sink.countByType()).toEqual({ ipv4: 2731 });
@@ -34,7 +34,7 @@ describe('indicator-list on FireHOL firehol_level1.netset', () => {
   });
 
   test('reserved space and /3 kept on request', async () => {
-    const sink = await parseKeys(indicatorListFormat, file, {}, { reserved: true, minPrefixLength: { ipv4: 3 } });
+    const sink = await parseIndicators(indicatorListFormat, file, {}, { reserved: true, minPrefixLength: { ipv4: 3 } });
     // grep -vc '^#' ips/firehol_firehol_level1.netset
     expect(sink.countByType()).toEqual({ ipv4: 2744 });
     expect(sink.filteredTotal).toBe(0);
@@ -47,7 +47,7 @@ describe('indicator-list on FireHOL firehol_level1.netset', () => {
 describe('indicator-list on FireHOL feodo.ipset', () => {
   // grep -vc '^#' ips/firehol_feodo.ipset -> 0: a header and no entries, a valid empty feed
   test.each([{ type: 'auto' }, { type: 'ip' }])('type $type', async ({ type }) => {
-    const sink = await parseKeys(indicatorListFormat, corpusFile('ips/firehol_feodo.ipset'), { type });
+    const sink = await parseIndicators(indicatorListFormat, corpusFile('ips/firehol_feodo.ipset'), { type });
     expect(sink.records).toBe(0);
     expect(sink.badTotal).toBe(0);
     expect(sink.filteredTotal).toBe(0);
@@ -61,7 +61,7 @@ describe('indicator-list on OpenPhish feed.txt', () => {
   const file = corpusFile('urls/openphish_feed_2026-07.txt');
 
   test.each([{ type: 'url' }, { type: 'auto' }])('type $type', async ({ type }) => {
-    const sink = await parseKeys(indicatorListFormat, file, { type });
+    const sink = await parseIndicators(indicatorListFormat, file, { type });
     // len(urls) -> 300 (grep -c '' -> 300, grep -c '^\s*$' -> 0, grep -cvE '^https?://' -> 0)
     expect(sink.countByType()).toEqual({ url: 300 });
     // len({expr(u) for u in urls}) -> 300
@@ -80,7 +80,7 @@ describe('indicator-list on OpenPhish feed.txt', () => {
     // line 108: "?a&l"
     { line: 108, expression: 'facebooks.com.vn/kien-thuc-ngu-phap-thi-thpt-dgnl?a&l' },
   ])('line $line', async ({ expression }) => {
-    const sink = await parseKeys(indicatorListFormat, file, { type: 'url' });
+    const sink = await parseIndicators(indicatorListFormat, file, { type: 'url' });
     expect(sink.recordsOf(expression)).toHaveLength(1);
   });
 });
@@ -134,14 +134,14 @@ describe('indicator-list on generated lists', () => {
       filtered: {},
     },
   ])('$name', async ({ text, records, bad, filtered }) => {
-    const sink = await parseKeys(indicatorListFormat, temp.file('list.txt', text));
+    const sink = await parseIndicators(indicatorListFormat, temp.file('list.txt', text));
     expect(sink.countByType()).toEqual(records);
     expect(sink.badByReason).toEqual(bad);
     expect(sink.filteredByReason).toEqual(filtered);
   });
 
   test('URL with a raw space', async () => {
-    const sink = await parseKeys(indicatorListFormat, temp.file('list.txt', 'http://evil.example.org/a b.html\n'));
+    const sink = await parseIndicators(indicatorListFormat, temp.file('list.txt', 'http://evil.example.org/a b.html\n'));
     expect(sink.stored.map((record) => record.text)).toEqual(['evil.example.org/a%20b.html']);
   });
 
@@ -151,7 +151,7 @@ describe('indicator-list on generated lists', () => {
     { type: 'url', text: 'mailto:a@evil.example.com\n', reason: 'invalid-url' },
     { type: 'hash', text: 'abc\n', reason: 'bad-hash-length' },
   ])('type $type rejects $text', async ({ type, text, reason }) => {
-    const sink = await parseKeys(indicatorListFormat, temp.file('list.txt', text), { type });
+    const sink = await parseIndicators(indicatorListFormat, temp.file('list.txt', text), { type });
     expect(sink.records).toBe(0);
     expect(sink.badByReason).toEqual({ [reason]: 1 });
     expect(sink.badSamples[0]?.line).toBe(1);
@@ -163,13 +163,13 @@ describe('indicator-list on generated lists', () => {
     { name: 'BOM', bytes: utf8WithBom('198.51.99.7\nevil.example.com') },
     { name: 'UTF-16 with BOM', bytes: utf16le('198.51.99.7\r\nevil.example.com\r\n', true) },
   ])('$name', async ({ bytes }) => {
-    const sink = await parseKeys(indicatorListFormat, temp.file('list.txt', bytes));
-    expect(sink.stored.map((record) => record.text)).toEqual(['198.51.99.7/32', 'evil.example.com']);
+    const sink = await parseIndicators(indicatorListFormat, temp.file('list.txt', bytes));
+    expect(sink.stored.map((record) => record.text)).toEqual(['198.51.99.7', 'evil.example.com']);
     expect(sink.badTotal).toBe(0);
   });
 
   test('bad line numbers', async () => {
-    const sink = await parseKeys(indicatorListFormat, temp.file('list.txt', '# h\r\n\r\n1.2.3.256\r\n'));
+    const sink = await parseIndicators(indicatorListFormat, temp.file('list.txt', '# h\r\n\r\n1.2.3.256\r\n'));
     expect(sink.badSamples).toEqual([
       { line: 3, reason: 'octet-out-of-range', content: '1.2.3.256', message: '"1.2.3.256": IPv4 octet 256 is out of range (0..255)' },
     ]);

@@ -1,7 +1,7 @@
 /**
  * A sink for the tests of IP, domain and URL formats: a real ShardPartitioner, with a real
  * IndicatorPolicy, that also keeps each stored record in readable form. The RecordingSink of
- * helpers.ts sees only hashes, because the policy hands IP, domain and URL keys to addRecord.
+ * helpers.ts records only hashes, because the policy hands IP, domain and URL keys to addRecord.
  */
 import { ShardPartitioner } from '../../src/build/partition.js';
 import { IndicatorPolicy, type IndicatorPolicyConfig } from '../../src/build/indicator-policy.js';
@@ -33,7 +33,8 @@ function textOfValue(value: Uint8Array | undefined): string | undefined {
 function modeOfFlags(flags: number): StoredRecord['mode'] {
   const exact = (flags & ValueFlag.domainExact) !== 0;
   const subdomains = (flags & ValueFlag.domainSubdomains) !== 0;
-  return exact && subdomains ? 'both' : exact ? 'exact' : 'subdomains';
+  if (exact && subdomains) return 'both';
+  return exact ? 'exact' : 'subdomains';
 }
 
 function ipText(key: Uint8Array, type: 'ipv4' | 'ipv6'): string {
@@ -80,7 +81,7 @@ export class IndicatorSink extends ShardPartitioner {
     return Object.fromEntries(Object.entries(keys).map(([type, set]) => [type, set.size]));
   }
 
-  /** The records whose text is `text`, in the order they were stored. */
+  /** Returns the records whose text is `text`, in the order they were stored. */
   recordsOf(text: string): StoredRecord[] {
     return this.stored.filter((record) => record.text === text);
   }

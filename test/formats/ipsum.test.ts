@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { ipsumFormat } from '../../src/feeds/formats/ipsum.js';
 import { corpusFile, makeTempDir, utf8WithBom } from './helpers.js';
-import { parseKeys } from './key-recording.js';
+import { parseIndicators } from './indicator-sink.js';
 
 // Distribution of the counts, from the corpus folder:
 //   grep -v '^#' ips/ipsum_ipsum.txt.head30007 | cut -f2 | sort -n | uniq -c
@@ -24,7 +24,7 @@ describe('ipsum on ipsum.txt (first 30,007 lines)', () => {
     { minCount: 10, records: 3, filtered: { 'below-min-count': 29997 } },
     { minCount: 11, records: 0, filtered: { 'below-min-count': 30000 } },
   ])('minCount $minCount', async ({ minCount, records, filtered }) => {
-    const sink = await parseKeys(ipsumFormat, file, minCount === undefined ? {} : { minCount });
+    const sink = await parseIndicators(ipsumFormat, file, minCount === undefined ? {} : { minCount });
     expect(sink.countByType()).toEqual(records === 0 ? {} : { ipv4: records });
     expect(sink.distinctByType()).toEqual(records === 0 ? {} : { ipv4: records });
     expect(sink.filteredByReason).toEqual(filtered);
@@ -37,10 +37,8 @@ describe('ipsum on ipsum.txt (first 30,007 lines)', () => {
     // the last line
     { address: '139.170.73.139', count: 2 },
   ])('$address', async ({ address, count }) => {
-    const sink = await parseKeys(ipsumFormat, file);
-    expect(sink.recordsOf(`${address}/32`)).toEqual([
-      { type: 'ipv4', text: `${address}/32`, attributes: { blocklistCount: count }, list: undefined },
-    ]);
+    const sink = await parseIndicators(ipsumFormat, file);
+    expect(sink.recordsOf(address).map((record) => record.attributes)).toEqual([{ blocklistCount: count }]);
   });
 });
 
@@ -60,19 +58,19 @@ describe('ipsum on generated files', () => {
     { name: 'negative count', line: '198.51.99.7\t-1', reason: 'invalid-count', message: 'blocklist count "-1" is not a whole number' },
     { name: 'invalid address', line: '198.51.99.256\t3', reason: 'octet-out-of-range', message: '"198.51.99.256": IPv4 octet 256 is out of range (0..255)' },
   ])('$name', async ({ line, reason, message }) => {
-    const sink = await parseKeys(ipsumFormat, temp.file('ipsum.txt', `# IP\tnumber of (black)lists\n${line}\n`));
+    const sink = await parseIndicators(ipsumFormat, temp.file('ipsum.txt', `# IP\tnumber of (black)lists\n${line}\n`));
     expect(sink.records).toBe(0);
     expect(sink.badSamples).toEqual([{ line: 2, reason, content: line, message }]);
   });
 
   test('reserved address', async () => {
-    const sink = await parseKeys(ipsumFormat, temp.file('ipsum.txt', '10.0.0.1\t3\n'));
+    const sink = await parseIndicators(ipsumFormat, temp.file('ipsum.txt', '10.0.0.1\t3\n'));
     expect(sink.records).toBe(0);
     expect(sink.filteredByReason).toEqual({ reserved: 1 });
   });
 
   test('count filter comes first', async () => {
-    const sink = await parseKeys(ipsumFormat, temp.file('ipsum.txt', 'not-an-ip\t1\n'), { minCount: 2 });
+    const sink = await parseIndicators(ipsumFormat, temp.file('ipsum.txt', 'not-an-ip\t1\n'), { minCount: 2 });
     expect(sink.filteredByReason).toEqual({ 'below-min-count': 1 });
     expect(sink.badTotal).toBe(0);
   });
@@ -81,16 +79,16 @@ describe('ipsum on generated files', () => {
     { name: 'CRLF', bytes: Buffer.from('# IPsum\r\n#\r\n198.51.99.7\t4\r\n2a00:1450::1\t2\r\n') },
     { name: 'BOM, spaces, no final newline', bytes: utf8WithBom('198.51.99.7 4\n\n2a00:1450::1  2') },
   ])('$name', async ({ bytes }) => {
-    const sink = await parseKeys(ipsumFormat, temp.file('ipsum.txt', bytes));
+    const sink = await parseIndicators(ipsumFormat, temp.file('ipsum.txt', bytes));
     expect(sink.stored.map((record) => [record.text, record.attributes?.['blocklistCount']])).toEqual([
-      ['198.51.99.7/32', 4],
-      ['2a00:1450::1/128', 2],
+      ['198.51.99.7', 4],
+      ['2a00:1450::1', 2],
     ]);
     expect(sink.badTotal).toBe(0);
   });
 
   test('empty file', async () => {
-    const sink = await parseKeys(ipsumFormat, temp.file('ipsum.txt', ''));
+    const sink = await parseIndicators(ipsumFormat, temp.file('ipsum.txt', ''));
     expect(sink.records).toBe(0);
     expect(sink.badTotal).toBe(0);
   });

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { spamhausDropFormat } from '../../src/feeds/formats/spamhaus-drop.js';
 import { corpusFile, makeTempDir, utf8WithBom } from './helpers.js';
-import { parseKeys } from './key-recording.js';
+import { parseIndicators } from './indicator-sink.js';
 
 const SBL_QUERY = 'https://www.spamhaus.org/sbl/query/';
 
@@ -9,7 +9,7 @@ describe('spamhaus-drop on drop.txt of 2023-02-20', () => {
   const file = corpusFile('ips/spamhaus_drop_2023-02-20.txt');
 
   test('counts', async () => {
-    const sink = await parseKeys(spamhausDropFormat, file);
+    const sink = await parseIndicators(spamhausDropFormat, file);
     // grep -vc '^;' ips/spamhaus_drop_2023-02-20.txt -> 936 (grep -c '^;' -> 4 comment lines)
     // grep -v '^;' ... | grep -cvE '^[0-9.]+/[0-9]+ ; SBL[0-9]+$' -> 0: every entry is IPv4 CIDR ; SBL id
     expect(sink.countByType()).toEqual({ ipv4: 936 });
@@ -29,10 +29,8 @@ describe('spamhaus-drop on drop.txt of 2023-02-20', () => {
     // the last line: 223.254.0.0/16 ; SBL212803
     { cidr: '223.254.0.0/16', sblId: 'SBL212803' },
   ])('$cidr', async ({ cidr, sblId }) => {
-    const sink = await parseKeys(spamhausDropFormat, file);
-    expect(sink.recordsOf(cidr)).toEqual([
-      { type: 'ipv4', text: cidr, attributes: { sblId, reference: `${SBL_QUERY}${sblId}` }, list: undefined },
-    ]);
+    const sink = await parseIndicators(spamhausDropFormat, file);
+    expect(sink.recordsOf(cidr).map((record) => record.attributes)).toEqual([{ sblId, reference: `${SBL_QUERY}${sblId}` }]);
   });
 });
 
@@ -56,7 +54,7 @@ describe('spamhaus-drop on generated files', () => {
   });
 
   test('NDJSON', async () => {
-    const sink = await parseKeys(spamhausDropFormat, temp.file('drop.json', `${NDJSON_ENTRIES.join('\n')}\n${metadataLine(3)}\n`));
+    const sink = await parseIndicators(spamhausDropFormat, temp.file('drop.json', `${NDJSON_ENTRIES.join('\n')}\n${metadataLine(3)}\n`));
     expect(sink.countByType()).toEqual({ ipv4: 2, ipv6: 1 });
     expect(sink.badTotal).toBe(0);
     expect(sink.recordsOf('2a06:e480::/29')[0]?.attributes).toEqual({
@@ -109,20 +107,20 @@ describe('spamhaus-drop on generated files', () => {
       bad: { line: 2, reason: 'not-an-object', content: '[1]', message: 'expected a JSON object per line, found an array' },
     },
   ])('NDJSON $name', async ({ text, records, bad }) => {
-    const sink = await parseKeys(spamhausDropFormat, temp.file('drop.json', text));
+    const sink = await parseIndicators(spamhausDropFormat, temp.file('drop.json', text));
     expect(sink.records).toBe(records);
     expect(sink.badSamples).toEqual([bad]);
   });
 
   test('NDJSON broken line', async () => {
-    const sink = await parseKeys(spamhausDropFormat, temp.file('drop.json', `${NDJSON_ENTRIES[0]}\n{"cidr":"1.19.0\n${metadataLine(2)}\n`));
+    const sink = await parseIndicators(spamhausDropFormat, temp.file('drop.json', `${NDJSON_ENTRIES[0]}\n{"cidr":"1.19.0\n${metadataLine(2)}\n`));
     expect(sink.records).toBe(1);
     expect(sink.badByReason).toEqual({ 'invalid-json': 1 });
     expect(sink.badSamples[0]?.line).toBe(2);
   });
 
   test('NDJSON invalid CIDR', async () => {
-    const sink = await parseKeys(spamhausDropFormat, temp.file('drop.json', `{"cidr":"1.10.16.0/40","sblid":"SBL1"}\n${metadataLine(1)}\n`));
+    const sink = await parseIndicators(spamhausDropFormat, temp.file('drop.json', `{"cidr":"1.10.16.0/40","sblid":"SBL1"}\n${metadataLine(1)}\n`));
     expect(sink.records).toBe(0);
     expect(sink.badByReason).toEqual({ 'invalid-prefix': 1 });
   });
@@ -132,7 +130,7 @@ describe('spamhaus-drop on generated files', () => {
     { name: 'BOM, no final newline', bytes: utf8WithBom('; Spamhaus EDROP List\n1.10.16.0/20 ; SBL256894\n2a06:e480::/29 ; SBL301771') },
     { name: 'NDJSON, CRLF and BOM', bytes: utf8WithBom(`\r\n${NDJSON_ENTRIES.slice(0, 2).join('\r\n')}\r\n${metadataLine(2)}\r\n`) },
   ])('$name', async ({ bytes }) => {
-    const sink = await parseKeys(spamhausDropFormat, temp.file('drop.txt', bytes));
+    const sink = await parseIndicators(spamhausDropFormat, temp.file('drop.txt', bytes));
     expect(sink.stored.map((record) => [record.text, record.attributes?.['sblId']])).toEqual([
       ['1.10.16.0/20', 'SBL256894'],
       ['2a06:e480::/29', 'SBL301771'],
@@ -144,12 +142,12 @@ describe('spamhaus-drop on generated files', () => {
     { name: 'no comment', line: '1.10.16.0/20', attributes: undefined },
     { name: 'other comment', line: '1.10.16.0/20 ; hijacked', attributes: { description: 'hijacked' } },
   ])('text line with $name', async ({ line, attributes }) => {
-    const sink = await parseKeys(spamhausDropFormat, temp.file('drop.txt', `${line}\n`));
-    expect(sink.stored).toEqual([{ type: 'ipv4', text: '1.10.16.0/20', attributes, list: undefined }]);
+    const sink = await parseIndicators(spamhausDropFormat, temp.file('drop.txt', `${line}\n`));
+    expect(sink.stored.map((record) => [record.text, record.attributes])).toEqual([['1.10.16.0/20', attributes]]);
   });
 
   test('text line with an invalid CIDR', async () => {
-    const sink = await parseKeys(spamhausDropFormat, temp.file('drop.txt', '; h\n1.10.16/20 ; SBL1\n'));
+    const sink = await parseIndicators(spamhausDropFormat, temp.file('drop.txt', '; h\n1.10.16/20 ; SBL1\n'));
     expect(sink.records).toBe(0);
     expect(sink.badSamples).toEqual([
       {
@@ -162,7 +160,7 @@ describe('spamhaus-drop on generated files', () => {
   });
 
   test('empty file', async () => {
-    const sink = await parseKeys(spamhausDropFormat, temp.file('drop.txt', ''));
+    const sink = await parseIndicators(spamhausDropFormat, temp.file('drop.txt', ''));
     expect(sink.records).toBe(0);
     expect(sink.badTotal).toBe(0);
   });

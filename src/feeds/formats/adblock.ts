@@ -3,11 +3,13 @@
  * that block a whole host.
  *
  * - `||example.com^` blocks the domain and its subdomains: a domain entry in mode `both`, whatever
- *   the feed's default mode, because that is what the rule says. `||example.com^|` and
+ *   the feed's default mode, because that is what the rule means. `||example.com^|` and
  *   `||example.com` (no separator, as DNS blocklists write it) are read the same way, and
  *   `||*.example.com^` is subdomains only. `||192.0.2.1^` is an IP entry.
- * - Options after `$` (`||example.com^$third-party,script`) do not change the entry; they are kept
+ * - Options after `$` (`||example.com^$third-party,script`) do not change the entry. They are kept
  *   as the `options` attribute, a list of strings, so a match shows what the rule was limited to.
+ *   Rules whose options make them modify requests instead of blocking them (`removeparam`, `csp`,
+ *   `redirect-rule`, `cookie`, `elemhide`, ... see NON_BLOCKING_OPTIONS) are `unsupported-rule`.
  * - Comments (`! ...`, `# ...`), headers (`[Adblock Plus 2.0]`) and blank lines are skipped.
  * - Exception rules (`@@||example.com^`) allow what other rules block: they are not allow-list
  *   entries of this feed, so they are counted as filtered (`exception-rule`). Rules with the
@@ -30,12 +32,47 @@ export const AdblockFilter = {
   unsupported: 'unsupported-rule',
 } as const;
 
+/**
+ * Options of uBlock Origin and AdGuard network rules that rewrite, redirect or exempt a request instead
+ * of blocking it, so a rule carrying one is not a deny entry for its host.
+ */
+export const NON_BLOCKING_OPTIONS: ReadonlySet<string> = new Set([
+  'removeparam',
+  'queryprune',
+  'csp',
+  'inline-script',
+  'inline-font',
+  'redirect-rule',
+  'replace',
+  'cookie',
+  'removeheader',
+  'permissions',
+  'referrerpolicy',
+  'urltransform',
+  'uritransform',
+  'hls',
+  'jsonprune',
+  'xmlprune',
+  'stealth',
+  'content',
+  'jsinject',
+  'extension',
+  'urlblock',
+  'elemhide',
+  'ehide',
+  'generichide',
+  'ghide',
+  'specifichide',
+  'shide',
+  'genericblock',
+]);
+
 /** Cosmetic and HTML filtering separators: `##`, `#@#`, `#?#`, `#@?#`, `#$#`, `#%#`, `$$`, `$@$`. */
 const COSMETIC = /#@?[?$%]?#|\$@?\$/;
 /** Characters that make a `||` pattern more than a host: a path, a wildcard, an anchor, a port. */
 const NOT_HOST = /[/*^|:?=&\\\s[\]]/;
 
-/** The host pattern of a `||` rule without its `^`, `^|` or `|` ending, or undefined when it has a path. */
+/** Extracts the host of a `||` pattern without its `^`, `^|` or `|` ending; undefined when the pattern has a path. */
 function hostOfAnchoredPattern(pattern: string): string | undefined {
   let host = pattern.slice(2);
   if (host.endsWith('^|')) host = host.slice(0, -2);
@@ -46,7 +83,13 @@ function hostOfAnchoredPattern(pattern: string): string | undefined {
   return host;
 }
 
-/** The rule's options as a list, without empty items. */
+/** Returns the name of an option: `domain` for `domain=a.com`, `third-party` for `~third-party`. */
+function optionName(option: string): string {
+  const equals = option.indexOf('=');
+  return (equals === -1 ? option : option.slice(0, equals)).replace(/^~/, '').toLowerCase();
+}
+
+/** Splits the text after `$` into the rule's options, without empty items. */
 function splitOptions(text: string): string[] {
   return text
     .split(',')
@@ -83,8 +126,12 @@ export const adblockFormat: FeedFormat = {
       const dollar = rule.indexOf('$');
       const pattern = dollar === -1 ? rule : rule.slice(0, dollar);
       const options = dollar === -1 ? [] : splitOptions(rule.slice(dollar + 1));
-      if (options.some((option) => option.toLowerCase() === 'badfilter')) {
+      if (options.some((option) => optionName(option) === 'badfilter')) {
         sink.filtered(AdblockFilter.exception);
+        return;
+      }
+      if (options.some((option) => NON_BLOCKING_OPTIONS.has(optionName(option)))) {
+        sink.filtered(AdblockFilter.unsupported);
         return;
       }
 

@@ -72,6 +72,9 @@ export async function readCsvRecords(context: ParseContext, delimiter: string, h
   const parser: Parser = parse({
     delimiter,
     raw: true,
+    // csv-parse otherwise takes the first line ending it meets for the whole file, and a file that
+    // mixes LF and CRLF then leaves a stray CR at the end of every later row.
+    record_delimiter: ['\r\n', '\n'],
     // Field counts are checked below so that such a record is a bad line and not the end of the parse.
     relax_column_count: true,
     // csv-parse 6 does not find the next record after an invalid closing quote: it swallows the

@@ -1,23 +1,52 @@
 /**
  * `csv`: CSV with a header row (RFC 4180 quoting), its columns mapped by name in the feed's options.
  *
- * - `columns` maps each hash column to `md5`, `sha1`, `sha256` or `auto` (typed by length). A cell may
- *   list several hashes separated by `,`, `;` or white space; empty cells and empty pieces are skipped.
+ * - `columns` maps each indicator column to its type: `md5`, `sha1`, `sha256`, `auto` (a hash typed
+ *   by its length), `ip` (an address or CIDR range), `domain`, `url`, or `indicator` (each cell typed
+ *   on its own: 32, 40 or 64 hex digits is a hash, an IP address or CIDR range is an IP, text with a
+ *   scheme or a `/` is a URL, anything else is a domain). A hash, IP or domain cell may list several
+ *   values separated by `,`, `;` or white space; a URL or indicator cell holds one value, because
+ *   URLs contain those characters. Empty cells and empty pieces are skipped.
+ * - `typeColumn` reads files with one indicator per row and its type in another column: the value
+ *   column's cell is added as the type its type cell maps to in `types` (compared trimmed and
+ *   case-insensitively). Types mapped to `skip` are counted as `skipped-type:<type>`, and types
+ *   missing from the map (file paths, command lines, GUIDs) as `unsupported-type:<type>`, with the
+ *   type lower-cased (an empty type cell is `(empty)`), because they are legitimate entries of the
+ *   feed that verdict cannot look up.
  * - `attributes` maps a column to the attribute its trimmed value becomes; empty values are left out.
+ * - `dateAttributes` maps a date column to an attribute holding its ISO 8601 date (`2022-12-07`); the
+ *   cell may be M/D/YYYY, ISO 8601 or another form feed-timestamps.ts reads. A cell that is not a
+ *   date is kept as written under the attribute's name with `Raw` appended.
  * - `listRule` puts each row on the allow or deny list, or skips it, by the value of one column.
  *
  * A configured column missing from the header fails the parse. A row with another field count than
- * the header is a bad line (`csv-field-count`), and so is each hash piece that is not a valid hash.
- * The sample content of a bad piece is `column: piece`, because samples clip whole rows.
+ * the header is a bad line (`csv-field-count`), and so is each value that is not a valid indicator of
+ * its type. The sample content of a bad value is `column: value`, because samples clip whole rows.
+ * A row that adds nothing is counted as filtered: `no-hash` when every column is a hash column,
+ * else `no-indicator`.
  */
 import { VerdictError } from '../../errors.js';
-import type { Attributes, FeedFormat, ListKind, ParseContext } from '../../build/types.js';
+import type { Attributes, FeedFormat, ListKind, ParseContext, RecordSink } from '../../build/types.js';
 import type { HashType } from '../../indicators/hash.js';
+import { parseIpOrCidr } from '../../indicators/ip.js';
 import { NO_HASH_FILTER, addHashOfType } from './typed-hash.js';
 import { quoteNames, readCsvRecords } from './csv-records.js';
+import { normalizeFeedDate } from './feed-timestamps.js';
 
 export type CsvHashColumnType = HashType | 'auto';
+export type CsvColumnType = CsvHashColumnType | 'ip' | 'domain' | 'url' | 'indicator';
+/** Action for a type column value: the indicator type of the row, or `skip` to count the row as skipped. */
+export type CsvTypeAction = HashType | 'ip' | 'domain' | 'url' | 'indicator' | 'skip';
 export type ListRuleAction = ListKind | 'skip';
+
+export interface CsvTypeColumn {
+  /** Column holding each row's indicator type. */
+  readonly column: string;
+  /** Column holding each row's indicator. */
+  readonly valueColumn: string;
+  /** Action per type value; values are compared trimmed and case-insensitively. */
+  readonly types: Readonly<Record<string, CsvTypeAction>>;
+}
 
 export interface CsvListRule {
   readonly column: string;
@@ -29,8 +58,12 @@ export interface CsvListRule {
 
 export interface CsvOptions {
   readonly delimiter?: string;
-  readonly columns: Readonly<Record<string, CsvHashColumnType>>;
+  /** Indicator columns by header name; the feed sets this, typeColumn, or both. */
+  readonly columns?: Readonly<Record<string, CsvColumnType>>;
+  readonly typeColumn?: CsvTypeColumn;
   readonly attributes?: Readonly<Record<string, string>>;
+  /** Date column -> attribute holding its ISO 8601 date. */
+  readonly dateAttributes?: Readonly<Record<string, string>>;
   readonly listRule?: CsvListRule;
 }
 
@@ -39,15 +72,37 @@ export const DEFAULT_DELIMITER = ',';
 /** Filter reason of a row the list rule skips. */
 export const LIST_RULE_FILTER = 'list-rule';
 
-/** Separators between hashes in one cell. */
-const HASH_SEPARATORS = /[\s,;]+/;
+/** Filter reason of a row that adds nothing when some column is not a hash column. */
+export const NO_INDICATOR_FILTER = 'no-indicator';
+
+/** Separators between hashes, IPs or domains in one cell. */
+const LIST_SEPARATORS = /[\s,;]+/;
 
 const LIST_RULE_ACTIONS = ['allow', 'deny', 'skip'];
+const HASH_COLUMN_TYPES: readonly string[] = ['md5', 'sha1', 'sha256', 'auto'];
+const COLUMN_TYPES = [...HASH_COLUMN_TYPES, 'ip', 'domain', 'url', 'indicator'];
+const TYPE_ACTIONS = ['md5', 'sha1', 'sha256', 'ip', 'domain', 'url', 'indicator', 'skip'];
 
-interface HashColumn {
+/** Hex digest lengths that make an `indicator` cell a hash. */
+const HASH_TEXT = /^(?:[0-9A-Fa-f]{32}|[0-9A-Fa-f]{40}|[0-9A-Fa-f]{64})$/;
+const URL_SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
+
+interface IndicatorColumn {
   readonly name: string;
   readonly index: number;
-  readonly type: CsvHashColumnType;
+  readonly type: CsvColumnType;
+}
+
+interface DateColumn {
+  readonly index: number;
+  readonly attribute: string;
+}
+
+interface ResolvedTypeColumn {
+  readonly index: number;
+  readonly valueIndex: number;
+  readonly valueName: string;
+  readonly types: ReadonlyMap<string, CsvTypeAction>;
 }
 
 interface AttributeColumn {
@@ -61,17 +116,20 @@ interface ResolvedListRule {
   readonly otherwise: ListRuleAction;
 }
 
-/** Lower-cases and trims the list rule's values, rejecting two spellings of one value with different actions. */
-function normalizeRuleValues(feedId: string, rule: CsvListRule): Map<string, ListRuleAction> {
-  const values = new Map<string, ListRuleAction>();
+/**
+ * Lower-cases and trims the keys of a value -> action map (`listRule.values`, `typeColumn.types`),
+ * rejecting two spellings of one value with different actions. `option` names the map in the error.
+ */
+function normalizeValueMap<Action extends string>(feedId: string, option: string, map: Readonly<Record<string, Action>>): Map<string, Action> {
+  const values = new Map<string, Action>();
   const spellings = new Map<string, string>();
-  for (const [value, action] of Object.entries(rule.values)) {
+  for (const [value, action] of Object.entries(map)) {
     const normalized = value.trim().toLowerCase();
     const earlier = values.get(normalized);
     if (earlier !== undefined && earlier !== action) {
       throw new VerdictError('VERDICT_ERR_FEED_FORMAT', {
         feed: feedId,
-        detail: `listRule.values has ${JSON.stringify(spellings.get(normalized))} -> ${earlier} and ${JSON.stringify(value)} -> ${action}, which are the same value compared trimmed and case-insensitively; keep one`,
+        detail: `${option} has ${JSON.stringify(spellings.get(normalized))} -> ${earlier} and ${JSON.stringify(value)} -> ${action}, which are the same value compared trimmed and case-insensitively; keep one`,
       });
     }
     values.set(normalized, action);
@@ -105,12 +163,62 @@ function resolveColumns(feedId: string, path: string, header: string[], names: I
   return indexes;
 }
 
+/** Types an `indicator` cell: a hash, an IP address or CIDR range, a URL, or else a domain. */
+export function indicatorTypeOf(value: string): 'auto' | 'ip' | 'url' | 'domain' {
+  if (HASH_TEXT.test(value)) return 'auto';
+  if (parseIpOrCidr(value).ok) return 'ip';
+  if (URL_SCHEME.test(value) || value.includes('/')) return 'url';
+  return 'domain';
+}
+
+/**
+ * Adds one value as an indicator of `type` and returns what is wrong with it, or undefined when it
+ * was added or filtered by the feed's policy.
+ */
+function addIndicator(
+  sink: RecordSink,
+  value: string,
+  type: CsvColumnType,
+  attributes: Attributes | undefined,
+  list: ListKind | undefined,
+): { reason: string; message?: string } | undefined {
+  const resolved = type === 'indicator' ? indicatorTypeOf(value) : type;
+  switch (resolved) {
+    case 'md5':
+    case 'sha1':
+    case 'sha256':
+    case 'auto': {
+      const reason = addHashOfType(sink, value, resolved, attributes, list);
+      return reason === undefined ? undefined : { reason };
+    }
+    case 'ip':
+      return sink.addIp(value, attributes, list);
+    case 'domain':
+      return sink.addDomain(value, attributes, list);
+    case 'url':
+      return sink.addUrl(value, attributes, list);
+  }
+}
+
+/** Splits a cell into its values: one trimmed value for URL and indicator columns, else the separated values. */
+function piecesOf(cell: string, type: CsvColumnType): string[] {
+  if (type === 'url' || type === 'indicator') {
+    const value = cell.trim();
+    return value.length === 0 ? [] : [value];
+  }
+  return cell.split(LIST_SEPARATORS).filter((piece) => piece.length > 0);
+}
+
 export const csvFormat: FeedFormat = {
   name: 'csv',
   optionsSchema: {
     type: 'object',
     additionalProperties: false,
-    required: ['columns'],
+    // The properties repeated here only satisfy Ajv's strictRequired check; their schemas are below.
+    anyOf: [
+      { required: ['columns'], properties: { columns: true } },
+      { required: ['typeColumn'], properties: { typeColumn: true } },
+    ],
     properties: {
       delimiter: {
         type: 'string',
@@ -121,13 +229,36 @@ export const csvFormat: FeedFormat = {
       columns: {
         type: 'object',
         minProperties: 1,
-        additionalProperties: { type: 'string', enum: ['md5', 'sha1', 'sha256', 'auto'] },
-        description: 'Hash columns by header name, each with its hash type; "auto" types each hash by its length.',
+        additionalProperties: { type: 'string', enum: COLUMN_TYPES },
+        description:
+          'Indicator columns by header name, each with its type: md5, sha1, sha256, auto (a hash typed by its length), ip, domain, url, or indicator (each cell typed on its own). Required unless typeColumn is set.',
+      },
+      typeColumn: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['column', 'valueColumn', 'types'],
+        properties: {
+          column: { type: 'string', minLength: 1, description: 'Column holding each row\'s indicator type.' },
+          valueColumn: { type: 'string', minLength: 1, description: 'Column holding each row\'s indicator.' },
+          types: {
+            type: 'object',
+            additionalProperties: { type: 'string', enum: TYPE_ACTIONS },
+            description:
+              'Indicator type (or skip) of each type value, compared trimmed and case-insensitively; rows of other types are counted as unsupported-type:<type>.',
+          },
+        },
+        description: 'Reads one indicator per row, typed by the value of another column.',
       },
       attributes: {
         type: 'object',
         additionalProperties: { type: 'string', minLength: 1 },
         description: 'Attribute name for the value of each named column.',
+      },
+      dateAttributes: {
+        type: 'object',
+        additionalProperties: { type: 'string', minLength: 1 },
+        description:
+          'Attribute name for the ISO 8601 date of each named date column (M/D/YYYY, ISO 8601 and other common forms); a value that is not a date is kept in "<attribute>Raw".',
       },
       listRule: {
         type: 'object',
@@ -148,25 +279,50 @@ export const csvFormat: FeedFormat = {
     const { sink, feedId } = context;
     const options = context.options as unknown as CsvOptions;
     const delimiter = options.delimiter ?? DEFAULT_DELIMITER;
-    const ruleValues = options.listRule === undefined ? undefined : normalizeRuleValues(feedId, options.listRule);
+    const ruleValues = options.listRule === undefined ? undefined : normalizeValueMap(feedId, 'listRule.values', options.listRule.values);
+    const typeValues = options.typeColumn === undefined ? undefined : normalizeValueMap(feedId, 'typeColumn.types', options.typeColumn.types);
+    const columnTypes = Object.entries(options.columns ?? {});
+    const emptyRowFilter =
+      options.typeColumn === undefined && columnTypes.every(([, type]) => HASH_COLUMN_TYPES.includes(type)) ? NO_HASH_FILTER : NO_INDICATOR_FILTER;
 
-    let hashColumns: HashColumn[] = [];
+    let indicatorColumns: IndicatorColumn[] = [];
     let attributeColumns: AttributeColumn[] = [];
+    let dateColumns: DateColumn[] = [];
+    let typeColumn: ResolvedTypeColumn | undefined;
     let listRule: ResolvedListRule | undefined;
 
     const onHeader = (header: string[]): void => {
-      const names = [...Object.keys(options.columns), ...Object.keys(options.attributes ?? {})];
+      const names = [
+        ...columnTypes.map(([name]) => name),
+        ...Object.keys(options.attributes ?? {}),
+        ...Object.keys(options.dateAttributes ?? {}),
+      ];
+      if (options.typeColumn !== undefined) names.push(options.typeColumn.column, options.typeColumn.valueColumn);
       if (options.listRule !== undefined) names.push(options.listRule.column);
       const indexes = resolveColumns(feedId, context.source.path, header, names);
 
-      hashColumns = Object.entries(options.columns).map(([name, type]) => ({ name, index: indexes.get(name)!, type }));
+      indicatorColumns = columnTypes.map(([name, type]) => ({ name, index: indexes.get(name)!, type }));
       attributeColumns = Object.entries(options.attributes ?? {}).map(([name, attribute]) => ({
         index: indexes.get(name)!,
         attribute,
       }));
+      dateColumns = Object.entries(options.dateAttributes ?? {}).map(([name, attribute]) => ({ index: indexes.get(name)!, attribute }));
+      if (options.typeColumn !== undefined) {
+        typeColumn = {
+          index: indexes.get(options.typeColumn.column)!,
+          valueIndex: indexes.get(options.typeColumn.valueColumn)!,
+          valueName: options.typeColumn.valueColumn,
+          types: typeValues!,
+        };
+      }
       if (options.listRule !== undefined) {
         listRule = { index: indexes.get(options.listRule.column)!, values: ruleValues!, otherwise: options.listRule.otherwise };
       }
+    };
+
+    const addPiece = (column: string, piece: string, type: CsvColumnType, attributes: Attributes | undefined, list: ListKind | undefined, lineNumber: number): void => {
+      const problem = addIndicator(sink, piece, type, attributes, list);
+      if (problem !== undefined) sink.bad(problem.reason, lineNumber, `${column}: ${piece}`, problem.message);
     };
 
     const onRecord = (fields: string[], lineNumber: number): void => {
@@ -185,19 +341,34 @@ export const csvFormat: FeedFormat = {
         const value = fields[column.index]!.trim();
         if (value.length > 0) (attributes ??= {})[column.attribute] = value;
       }
+      for (const column of dateColumns) {
+        const value = fields[column.index]!.trim();
+        if (value.length === 0) continue;
+        const date = normalizeFeedDate(value);
+        if (date !== undefined) (attributes ??= {})[column.attribute] = date;
+        else (attributes ??= {})[`${column.attribute}Raw`] = value;
+      }
 
-      let pieces = 0;
-      for (const column of hashColumns) {
-        const cell = fields[column.index]!;
-        if (cell.length === 0) continue;
-        for (const piece of cell.split(HASH_SEPARATORS)) {
-          if (piece.length === 0) continue;
-          pieces++;
-          const reason = addHashOfType(sink, piece, column.type, attributes, list);
-          if (reason !== undefined) sink.bad(reason, lineNumber, `${column.name}: ${piece}`);
+      // Entries seen in the row, added or not; a row with none is counted as empty.
+      let entries = 0;
+      if (typeColumn !== undefined) {
+        const value = fields[typeColumn.valueIndex]!.trim();
+        if (value.length > 0) {
+          entries++;
+          const type = fields[typeColumn.index]!.trim().toLowerCase();
+          const action = typeColumn.types.get(type);
+          if (action === undefined) sink.filtered(`unsupported-type:${type.length === 0 ? '(empty)' : type}`);
+          else if (action === 'skip') sink.filtered(`skipped-type:${type.length === 0 ? '(empty)' : type}`);
+          else addPiece(typeColumn.valueName, value, action, attributes, list, lineNumber);
         }
       }
-      if (pieces === 0) sink.filtered(NO_HASH_FILTER);
+      for (const column of indicatorColumns) {
+        for (const piece of piecesOf(fields[column.index]!, column.type)) {
+          entries++;
+          addPiece(column.name, piece, column.type, attributes, list, lineNumber);
+        }
+      }
+      if (entries === 0) sink.filtered(emptyRowFilter);
     };
 
     await readCsvRecords(context, delimiter, { onHeader, onRecord });

@@ -1,11 +1,11 @@
 /**
  * `ctip`: records of Microsoft's Cyber Threat Intelligence Program (CTIP), the botnet data Microsoft's
  * Digital Crimes Unit shares with CERTs and agencies, as a JSON array or as NDJSON (see
- * json-records.ts). Microsoft's field reference is not public; the layout here follows two public
- * readers of the data: Microsoft DCU's CTIP API samples (dcuctipapi2stix.py, 2025), whose records
- * are flat, and IntelMQ's CTIP parser (certtools/intelmq parser_ctip.py), whose older Azure records
- * nest fields in `SourceIpInfo`, `DestinationIpInfo`, `HttpInfo` and `CustomInfo`. Both are read:
- * a field is looked up at the top level first, then in those groups. Other fields are ignored.
+ * json-records.ts). Microsoft's field reference is not public, so the layout here follows two public
+ * readers of the data. Microsoft DCU's CTIP API samples (dcuctipapi2stix.py, 2025) read flat
+ * records. IntelMQ's CTIP parser (certtools/intelmq parser_ctip.py) reads older Azure records that
+ * nest fields in `SourceIpInfo`, `DestinationIpInfo`, `HttpInfo` and `CustomInfo`. Both are read: a
+ * field is looked up at the top level first, then in those groups. Other fields are ignored.
  *
  * Four feeds, chosen by the `feed` option or else per record from `DataFeed`:
  *
@@ -16,7 +16,7 @@
  *   domains            the domain (DestinationDomain, else HttpDomain, else HttpHost), with the
  *                      DestinationIp* context
  *
- * `DataFeed` values seen in public data are `CTIP-Infected` and `Microsoft.DCU.CTIP.Infected`. A value
+ * IntelMQ's CTIP test data has the `DataFeed` values `CTIP-Infected` and `Microsoft.DCU.CTIP.Infected`. A value
  * is looked up in the `dataFeeds` option first, then matched by its words: `iot` gives iot, `c2` or
  * `cnc` gives c2, `domain` or `domains` gives domains, `infected` gives infected-devices. A record
  * whose value matches none is a bad line (`unknown-data-feed`).
@@ -30,7 +30,7 @@
  */
 import type { Attributes, FeedFormat, IndicatorContext, ParseContext, RecordSink } from '../../build/types.js';
 import { parseIpAddress, splitHostPort } from '../../indicators/ip.js';
-import { RECORD_NOT_OBJECT, isJsonObject, readJsonRecords, recordText, type JsonObject } from './json-records.js';
+import { RECORD_NOT_OBJECT, isJsonObject, readJsonRecords, type JsonObject } from './json-records.js';
 import { normalizeFeedTimestamp } from './feed-timestamps.js';
 
 export const CTIP_FEEDS = ['infected-devices', 'c2', 'iot', 'domains'] as const;
@@ -58,6 +58,14 @@ const NESTED_GROUPS = ['SourceIpInfo', 'DestinationIpInfo', 'HttpInfo', 'CustomI
 
 /** Time fields in order of preference. */
 const TIME_FIELDS = ['DateTimeReceivedUtc', 'DateTimeReceived', 'DateTimeReceivedUtcTxt'];
+
+/** Text fields copied as they are (trimmed), with the attribute each becomes. */
+const TEXT_ATTRIBUTES: readonly (readonly [field: string, attribute: string])[] = [
+  ['Malware', 'malwareFamily'],
+  ['ThreatCode', 'threatCode'],
+  ['ThreatConfidence', 'threatConfidence'],
+  ['TLP', 'tlp'],
+];
 
 const C2_DOMAIN_FIELDS = ['DestinationDomain', 'HttpDomain'];
 const DOMAINS_FEED_FIELDS = ['DestinationDomain', 'HttpDomain', 'HttpHost'];
@@ -92,7 +100,7 @@ function pathOf(record: JsonObject, path: string): unknown {
   return value;
 }
 
-/** The trimmed text of a string or number field; undefined for anything else and for ''. */
+/** Returns the trimmed text of a string or number field, or undefined for other values and for ''. */
 function textOf(value: unknown): string | undefined {
   if (typeof value === 'number') return Number.isFinite(value) ? String(value) : undefined;
   if (typeof value !== 'string') return undefined;
@@ -100,7 +108,7 @@ function textOf(value: unknown): string | undefined {
   return text.length === 0 ? undefined : text;
 }
 
-/** A port from a number or digit string; 0 and out-of-range values count as absent. */
+/** Reads a port from a number or digit string. Port 0 and out-of-range values count as absent. */
 function portOf(value: unknown): number | undefined {
   const text = textOf(value);
   if (text === undefined || !/^\d{1,5}$/.test(text)) return undefined;
@@ -108,7 +116,7 @@ function portOf(value: unknown): number | undefined {
   return port >= 1 && port <= MAX_PORT ? port : undefined;
 }
 
-/** An AS number from a number or text such as `64500` or `AS64500`; 0, which CTIP uses for unknown, is absent. */
+/** Reads an AS number from a number or text such as `64500` or `AS64500`. AS 0 is never an origin (RFC 7607), so it counts as absent. */
 function asnOf(value: unknown): number | undefined {
   const match = ASN_TEXT.exec(textOf(value) ?? '');
   if (match === null) return undefined;
@@ -135,13 +143,7 @@ export function feedOfDataFeed(value: string): CtipFeed | undefined {
 function describeRecord(record: JsonObject, side: 'Source' | 'Destination', dataFeed: string | undefined): { attributes: Attributes; context: IndicatorContext } {
   const attributes: Attributes = {};
   if (dataFeed !== undefined) attributes['dataFeed'] = dataFeed;
-  const texts: readonly (readonly [string, string])[] = [
-    ['Malware', 'malwareFamily'],
-    ['ThreatCode', 'threatCode'],
-    ['ThreatConfidence', 'threatConfidence'],
-    ['TLP', 'tlp'],
-  ];
-  for (const [field, attribute] of texts) {
+  for (const [field, attribute] of TEXT_ATTRIBUTES) {
     const text = textOf(fieldOf(record, field));
     if (text !== undefined) attributes[attribute] = text;
   }
@@ -176,6 +178,12 @@ function describeRecord(record: JsonObject, side: 'Source' | 'Destination', data
   return { attributes, context: { asn, country } };
 }
 
+/** A record's number and text, for bad-line samples. */
+interface RecordPosition {
+  readonly number: number;
+  readonly text: string;
+}
+
 class CtipReader {
   private readonly dataFeedCache = new Map<string, CtipFeed | undefined>();
   private readonly dataFeedOption: ReadonlyMap<string, CtipFeed>;
@@ -194,10 +202,10 @@ class CtipReader {
     return feed;
   }
 
-  handle(record: unknown, number: number, line: string | undefined): void {
+  handle(record: unknown, number: number, text: string): void {
     const { sink } = this;
     if (!isJsonObject(record)) {
-      sink.bad(RECORD_NOT_OBJECT, number, recordText(record, line), `record is ${Array.isArray(record) ? 'an array' : JSON.stringify(record)}, not a JSON object`);
+      sink.bad(RECORD_NOT_OBJECT, number, text, `record is ${Array.isArray(record) ? 'an array' : JSON.stringify(record)}, not a JSON object`);
       return;
     }
 
@@ -205,7 +213,7 @@ class CtipReader {
     let feed = this.options.feed;
     if (feed === undefined) {
       if (dataFeed === undefined) {
-        sink.bad(CTIP_REASONS.missingDataFeed, number, recordText(record, line), 'record has no DataFeed and the feed option is not set, so its feed is unknown');
+        sink.bad(CTIP_REASONS.missingDataFeed, number, text, 'record has no DataFeed and the feed option is not set, so its feed is unknown');
         return;
       }
       feed = this.feedOf(dataFeed);
@@ -213,63 +221,64 @@ class CtipReader {
         sink.bad(
           CTIP_REASONS.unknownDataFeed,
           number,
-          recordText(record, line),
+          text,
           `DataFeed ${JSON.stringify(dataFeed)} names no known CTIP feed; map it in the dataFeeds option or set the feed option`,
         );
         return;
       }
     }
 
+    const where: RecordPosition = { number, text };
     switch (feed) {
       case 'infected-devices':
       case 'iot':
-        this.addSourceIp(record, number, line, dataFeed);
+        this.addSourceIp(record, where, dataFeed);
         return;
       case 'c2':
-        this.addC2(record, number, line, dataFeed);
+        this.addC2(record, where, dataFeed);
         return;
       case 'domains':
-        this.addDomainRecord(record, number, line, dataFeed);
+        this.addDomainRecord(record, where, dataFeed);
         return;
     }
   }
 
-  private addSourceIp(record: JsonObject, number: number, line: string | undefined, dataFeed: string | undefined): void {
+  private addSourceIp(record: JsonObject, where: RecordPosition, dataFeed: string | undefined): void {
     const ip = textOf(fieldOf(record, 'SourceIp'));
     if (ip === undefined) {
-      this.sink.bad(CTIP_REASONS.missingSourceIp, number, recordText(record, line), 'record has no SourceIp, the infected device');
+      this.sink.bad(CTIP_REASONS.missingSourceIp, where.number, where.text, 'record has no SourceIp, the infected device');
       return;
     }
     const { attributes, context } = describeRecord(record, 'Source', dataFeed);
-    this.addAddress('SourceIp', ip, attributes, context, number, record, line);
+    this.addAddress('SourceIp', ip, attributes, context, where);
   }
 
-  private addC2(record: JsonObject, number: number, line: string | undefined, dataFeed: string | undefined): void {
+  private addC2(record: JsonObject, where: RecordPosition, dataFeed: string | undefined): void {
     const ip = textOf(fieldOf(record, 'DestinationIp'));
     const domain = this.domainOf(record, C2_DOMAIN_FIELDS);
     if (ip === undefined && domain === undefined) {
       this.sink.bad(
         CTIP_REASONS.missingDestinationIp,
-        number,
-        recordText(record, line),
+        where.number,
+        where.text,
         `record has no DestinationIp and no domain (${this.domainFieldNames(C2_DOMAIN_FIELDS)})`,
       );
       return;
     }
     const { attributes, context } = describeRecord(record, 'Destination', dataFeed);
-    if (ip !== undefined) this.addAddress('DestinationIp', ip, attributes, context, number, record, line);
+    if (ip !== undefined) this.addAddress('DestinationIp', ip, attributes, context, where);
     // A domain field that repeats the address adds nothing.
-    if (domain !== undefined && domain.value !== ip) this.addHost(domain.field, domain.value, attributes, context, number, record, line);
+    if (domain !== undefined && domain.value !== ip) this.addHost(domain.field, domain.value, attributes, context, where);
   }
 
-  private addDomainRecord(record: JsonObject, number: number, line: string | undefined, dataFeed: string | undefined): void {
+  private addDomainRecord(record: JsonObject, where: RecordPosition, dataFeed: string | undefined): void {
     const domain = this.domainOf(record, DOMAINS_FEED_FIELDS);
     if (domain === undefined) {
-      this.sink.bad(CTIP_REASONS.missingDomain, number, recordText(record, line), `record has no domain (${this.domainFieldNames(DOMAINS_FEED_FIELDS)})`);
+      this.sink.bad(CTIP_REASONS.missingDomain, where.number, where.text, `record has no domain (${this.domainFieldNames(DOMAINS_FEED_FIELDS)})`);
       return;
     }
     const { attributes, context } = describeRecord(record, 'Destination', dataFeed);
-    this.addHost(domain.field, domain.value, attributes, context, number, record, line);
+    this.addHost(domain.field, domain.value, attributes, context, where);
   }
 
   private domainOf(record: JsonObject, defaults: readonly string[]): { field: string; value: string } | undefined {
@@ -285,50 +294,34 @@ class CtipReader {
     return (this.options.domainField === undefined ? defaults : [this.options.domainField]).join(', ');
   }
 
-  /** Adds a single IP address; a CIDR range is a bad line, because CTIP fields name one host. */
-  private addAddress(
-    field: string,
-    text: string,
-    attributes: Attributes,
-    context: IndicatorContext,
-    number: number,
-    record: JsonObject,
-    line: string | undefined,
-  ): void {
-    if (text.includes('/')) {
-      const parsed = parseIpAddress(text);
+  /** Adds a single IP address. A CIDR range is a bad line, because CTIP fields name one host. */
+  private addAddress(field: string, address: string, attributes: Attributes, context: IndicatorContext, where: RecordPosition): void {
+    if (address.includes('/')) {
+      const parsed = parseIpAddress(address);
       if (!parsed.ok) {
-        this.sink.bad(parsed.reason, number, recordText(record, line), `${field}: ${parsed.message}`);
+        this.sink.bad(parsed.reason, where.number, where.text, `${field}: ${parsed.message}`);
         return;
       }
     }
-    const rejection = this.sink.addIp(text, attributes, undefined, context);
-    if (rejection !== undefined) this.sink.bad(rejection.reason, number, recordText(record, line), `${field}: ${rejection.message}`);
+    const rejection = this.sink.addIp(address, attributes, undefined, context);
+    if (rejection !== undefined) this.sink.bad(rejection.reason, where.number, where.text, `${field}: ${rejection.message}`);
   }
 
   /**
    * Adds the host of a domain field: a port after the name is dropped (HttpHost may carry one), and
    * a host that is an IP address becomes an IP entry.
    */
-  private addHost(
-    field: string,
-    text: string,
-    attributes: Attributes,
-    context: IndicatorContext,
-    number: number,
-    record: JsonObject,
-    line: string | undefined,
-  ): void {
-    const split = splitHostPort(text);
-    // Text that does not split goes to addDomain whole, which names what is wrong with it.
-    const host = 'host' in split ? split.host : text;
+  private addHost(field: string, value: string, attributes: Attributes, context: IndicatorContext, where: RecordPosition): void {
+    const split = splitHostPort(value);
+    // A value that does not split goes to addDomain whole, which names what is wrong with it.
+    const host = 'host' in split ? split.host : value;
     const rejection = this.sink.addDomain(host, attributes);
     if (rejection === undefined) return;
     if (rejection.reason === 'ip-address') {
-      this.addAddress(field, host, attributes, context, number, record, line);
+      this.addAddress(field, host, attributes, context, where);
       return;
     }
-    this.sink.bad(rejection.reason, number, recordText(record, line), `${field}: ${rejection.message}`);
+    this.sink.bad(rejection.reason, where.number, where.text, `${field}: ${rejection.message}`);
   }
 }
 
@@ -361,6 +354,6 @@ export const ctipFormat: FeedFormat = {
 
   async parse(context: ParseContext): Promise<void> {
     const reader = new CtipReader(context.sink, context.options as CtipOptions);
-    await readJsonRecords(context, (record, number, line) => reader.handle(record, number, line));
+    await readJsonRecords(context, (record, number, text) => reader.handle(record, number, text));
   },
 };

@@ -4,19 +4,21 @@
  *   ########...            banner of `#` lines
  *   "first_seen_utc","dst_ip","dst_port","c2_status","last_online","malware"     (not commented)
  *   "2023-05-23 17:51:44","192.9.135.73","1194","online","2024-04-01","Pikabot"
- *   # END 28 entries       (often without a final newline)
+ *   # END 28 entries       (possibly without a final newline)
  *
  * Each row adds `dst_ip` with the attributes `firstSeen` (ISO 8601 UTC), `port` (number), `status`,
- * `lastOnline` and `malwareFamily`; a value that is empty or not in the expected form is left out.
- * When the `# END N entries` footer disagrees with the rows read, or is missing, that is a bad line
- * (`record-count-mismatch`, `missing-footer`), because it means a truncated or altered download.
+ * `lastOnline` and `malwareFamily`. An attribute whose value is empty or not in the expected form is
+ * left out, and the address is still added. A `# END N entries` footer that disagrees with the rows
+ * read is a bad line (`record-count-mismatch`), and so is a missing footer (`missing-footer`),
+ * because either means a truncated or altered download.
  *
  * One C2 address listening on several ports has one row per port, but it is one key: the store keeps
  * one record per key, the first one, so the port reported is that of the address's first row.
  *
- * Comment lines are blanked before csv-parse sees them (their line breaks stay, so line numbers hold),
- * because csv-parse's own `comment` option drops them unseen and the footer must be read. A line that
- * starts with `#` inside a quoted multi-line field would be blanked too; Feodo fields have no line breaks.
+ * Comment lines are blanked before csv-parse reads them (their line breaks stay, so line numbers hold),
+ * because csv-parse's own `comment` option drops them unseen and the footer must be read. CRLF line
+ * breaks become LF on the way, including any inside a quoted field. A line starting with `#` inside
+ * a quoted multi-line field would be blanked too, but Feodo fields have no line breaks.
  */
 import { pipeline, Transform, type Readable, type TransformCallback } from 'node:stream';
 import { VerdictError } from '../../errors.js';
@@ -26,8 +28,7 @@ import { quoteNames, readCsvRecords } from './csv-records.js';
 const LF = 0x0a;
 const CR = 0x0d;
 const HASH_SIGN = 0x23;
-const CRLF = Buffer.from('\r\n');
-const NEWLINE = Buffer.from('\n');
+const CR_BYTE = Buffer.from('\r');
 
 /** Characters of a comment line kept for the footer check; the footer is about 20. */
 const MAX_COMMENT_CHARACTERS = 256;
@@ -56,15 +57,17 @@ interface CommentLine {
 }
 
 /**
- * Replaces each line starting with `#` by an empty line with the same line break, and hands its text
- * to `onComment`. Other bytes pass through unchanged.
+ * Replaces each line starting with `#` by an empty line and hands its text to `onComment`, and writes
+ * every CRLF line break as LF. csv-parse takes the first line break it meets as the record delimiter
+ * of the whole file, so the blanked lines and the rows must end alike. Other bytes pass through.
  */
 class CommentBlanker extends Transform {
   private lineNumber = 1;
   private atLineStart = true;
   private inComment = false;
   private comment = '';
-  private commentEndsWithCr = false;
+  /** A CR that ended the previous chunk outside a comment, dropped if an LF follows. */
+  private heldCr = false;
 
   constructor(private readonly onComment: (comment: CommentLine) => void) {
     super();
@@ -77,29 +80,33 @@ class CommentBlanker extends Transform {
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     const out: Buffer[] = [];
+    if (this.heldCr) {
+      this.heldCr = false;
+      if (chunk[0] !== LF) out.push(CR_BYTE);
+    }
+
+    // Bytes from passStart on pass through once the next comment, CRLF or chunk end is found.
+    let passStart = 0;
     let position = 0;
     while (position < chunk.length) {
       if (this.atLineStart) {
         this.atLineStart = false;
         if (chunk[position] === HASH_SIGN) {
+          if (position > passStart) out.push(chunk.subarray(passStart, position));
           this.inComment = true;
           this.comment = '';
         }
       }
 
       const newline = chunk.indexOf(LF, position);
-      const end = newline === -1 ? chunk.length : newline;
       if (this.inComment) {
-        if (end > position) {
-          if (this.comment.length < MAX_COMMENT_CHARACTERS) this.comment += chunk.toString('utf8', position, Math.min(end, position + MAX_COMMENT_CHARACTERS));
-          this.commentEndsWithCr = chunk[end - 1] === CR;
-        }
-        if (newline !== -1) {
-          this.endComment();
-          out.push(this.commentEndsWithCr ? CRLF : NEWLINE);
-        }
-      } else {
-        out.push(chunk.subarray(position, newline === -1 ? chunk.length : newline + 1));
+        this.collectComment(chunk, position, newline === -1 ? chunk.length : newline);
+        // The comment's bytes are dropped; its LF passes through as the blank line's break.
+        passStart = newline === -1 ? chunk.length : newline;
+        if (newline !== -1) this.endComment();
+      } else if (newline > position && chunk[newline - 1] === CR) {
+        out.push(chunk.subarray(passStart, newline - 1));
+        passStart = newline;
       }
 
       if (newline === -1) break;
@@ -107,23 +114,38 @@ class CommentBlanker extends Transform {
       this.atLineStart = true;
       position = newline + 1;
     }
+
+    let passEnd = chunk.length;
+    if (!this.inComment && passEnd > passStart && chunk[passEnd - 1] === CR) {
+      this.heldCr = true;
+      passEnd--;
+    }
+    if (passEnd > passStart) out.push(passStart === 0 && passEnd === chunk.length ? chunk : chunk.subarray(passStart, passEnd));
+
     if (out.length === 0) callback();
     else callback(null, out.length === 1 ? out[0] : Buffer.concat(out));
   }
 
   override _flush(callback: TransformCallback): void {
+    // A CR held at the end of the file ends its last line, as in forEachLine, so it is dropped.
     if (this.inComment) this.endComment();
     callback();
   }
 
+  /** Keeps the start of a comment line's text, enough for the footer check. */
+  private collectComment(chunk: Buffer, start: number, end: number): void {
+    if (end > start && this.comment.length < MAX_COMMENT_CHARACTERS) {
+      this.comment += chunk.toString('utf8', start, Math.min(end, start + MAX_COMMENT_CHARACTERS));
+    }
+  }
+
   private endComment(): void {
-    this.onComment({ text: this.comment.replace(/\r$/, '').trim(), lineNumber: this.lineNumber });
+    this.onComment({ text: this.comment.trim(), lineNumber: this.lineNumber });
     this.inComment = false;
-    this.commentEndsWithCr = false;
   }
 }
 
-/** `2023-05-23 17:51:44` (UTC) as `2023-05-23T17:51:44Z`, or undefined when it is not a valid date and time. */
+/** Converts `2023-05-23 17:51:44` (UTC) to `2023-05-23T17:51:44Z`; returns undefined when Date.parse rejects it. */
 function isoDateTime(value: string): string | undefined {
   const match = UTC_DATE_TIME.exec(value);
   if (match === null) return undefined;
@@ -131,7 +153,7 @@ function isoDateTime(value: string): string | undefined {
   return Number.isNaN(Date.parse(iso)) ? undefined : iso;
 }
 
-/** A date (`2024-04-01`) kept as is, or a date and time in ISO 8601 UTC. */
+/** Returns a date (`2024-04-01`) as is, a date and time in ISO 8601 UTC, or undefined when Date.parse rejects it. */
 function isoDate(value: string): string | undefined {
   if (DATE.test(value)) return Number.isNaN(Date.parse(value)) ? undefined : value;
   return isoDateTime(value);
@@ -143,7 +165,7 @@ function portNumber(value: string): number | undefined {
   return port <= MAX_PORT ? port : undefined;
 }
 
-/** A sink that passes everything on and counts the bad lines reported through it. */
+/** Wraps `sink` to call `onBad` for each bad line reported through the wrapper. */
 function countingBadLines(sink: RecordSink, onBad: () => void): RecordSink {
   return {
     add: (key, keyLength, attributes, list) => sink.add(key, keyLength, attributes, list),

@@ -5,7 +5,7 @@
  * - The address is where the blocklist sends the names (a sink such as 0.0.0.0), not an indicator:
  *   it must be an IP address and is then ignored.
  * - Each name is a domain entry whose match mode comes from the feed's policy.
- * - `#` starts a comment, at the start of a line or after an entry; the text of an inline comment
+ * - `#` starts a comment, at the start of a line or after an entry. The text of an inline comment
  *   becomes the `description` attribute of the line's names.
  * - The names every hosts file carries for the machine itself (`localhost`, `broadcasthost`,
  *   `ip6-loopback`, `0.0.0.0`, ...) are counted as filtered (`hosts-boilerplate`): they are
@@ -78,12 +78,12 @@ export const hostsFormat: FeedFormat = {
           HostsBadReason.missingAddress,
           lineNumber,
           line,
-          `expected an IP address and then names, but the first word ${JSON.stringify(address)} is not an IP address: ${parsed.message}`,
+          `expected an IP address before the names: ${parsed.message}`,
         );
         return;
       }
       if (names.length === 0) {
-        sink.bad(HostsBadReason.missingName, lineNumber, line, `the address ${address} has no name after it`);
+        sink.bad(HostsBadReason.missingName, lineNumber, line, `the address ${address} has no name after it; expected ADDRESS NAME [NAME...]`);
         return;
       }
 

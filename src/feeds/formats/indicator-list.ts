@@ -5,11 +5,11 @@
  * - Lines whose first non-blank character is `#`, `;` or `!` are comments; blank lines are skipped.
  * - An inline comment starts at white space followed by `#` or `;` and runs to the line end. A `#`
  *   with no white space before it is part of the entry, as in a URL fragment (`/a.html#x`).
- * - Option `type` says what every entry is, or `auto` (the default) decides per line: a scheme
- *   (`http://`) makes a URL; 32, 40 or 64 hex digits a hash; text shaped like an IP address or CIDR
- *   range (digits and dots, or hex digits and colons, with an optional `/prefix`) an IP; any other
- *   text containing `/` a URL (host and path without a scheme); everything else a domain.
- * - A URL entry is the whole line without its inline comment, because URLs may hold raw spaces. Any
+ * - Option `type` sets the type of every entry, or `auto` (the default) decides per line, in order:
+ *   a scheme (`http://`) makes a URL, and 32, 40 or 64 hex digits a hash. Text shaped like an IP
+ *   address or CIDR range (digits and dots, or hex digits and colons, with an optional `/prefix`) is
+ *   an IP. Any other text containing `/` is a URL without a scheme, and everything else a domain.
+ * - A URL entry is the whole line without its inline comment, because URLs may contain raw spaces. Any
  *   other entry is one word: text after it is a bad line (`unexpected-text`), since reading only the
  *   first word of an unknown layout could store something the feed did not mean.
  *
@@ -51,7 +51,7 @@ export function guessIndicatorType(entry: string): Exclude<IndicatorListType, 'a
   return 'domain';
 }
 
-/** The line without surrounding white space and inline comment, or undefined for a blank or comment line. */
+/** Strips white space and the inline comment from a line; returns undefined for a blank or comment line. */
 function entryText(line: string): string | undefined {
   const trimmed = line.trim();
   if (trimmed.length === 0 || COMMENT_STARTS.has(trimmed[0]!)) return undefined;
@@ -69,7 +69,7 @@ export const indicatorListFormat: FeedFormat = {
         type: 'string',
         enum: ['auto', 'ip', 'domain', 'url', 'hash'],
         default: DEFAULT_INDICATOR_LIST_TYPE,
-        description: 'What every entry is; "auto" (the default) decides per line between IP/CIDR, URL, hash and domain.',
+        description: 'Type of every entry. "auto" (the default) decides per line between IP/CIDR, URL, hash and domain.',
       },
     },
   },

@@ -2,8 +2,7 @@
  * `ipsum`: the IPsum feed (stamparm/ipsum), a `#` header and then `IP<TAB>count` lines, where the
  * count is the number of public blocklists that list the address. The count becomes the attribute
  * `blocklistCount`; option `minCount` (default 1) leaves out addresses on fewer lists, counted as
- * filtered (`below-min-count`). IPsum's `levels/N.txt` files hold the same cut at N without the
- * counts; they are plain lists for `indicator-list`.
+ * filtered (`below-min-count`).
  */
 import { forEachLine } from '../input.js';
 import type { FeedFormat, ParseContext } from '../../build/types.js';

@@ -20,7 +20,7 @@
  * `malwareFamily` option adds that attribute to every entry, since the family is named only by the
  * file name.
  *
- * Invalid entries are bad lines with the reason the IP, domain or URL parser gives; a port that is
+ * Invalid entries are bad lines with the reason the IP, domain or URL parser gives. A port that is
  * not a number from 0 to 65535 is a bad line `invalid-port`.
  */
 import { forEachLine } from '../input.js';
@@ -41,15 +41,17 @@ const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
 const REFERENCE = /^#\s*Reference\s*:\s*(.*)$/i;
 const ALIASES = /^#\s*Aliases\s*:\s*(.*)$/i;
 const INLINE_COMMENT = /\s#.*$/;
+/** Digits and dots (IPv4), or any text with a colon once the port is split off (IPv6). */
+const IP_SHAPE = /^[0-9.]+$|:/;
 
-/** What one trail line is, before the sink sees it. */
+/** The kind of one trail and the text to add, before the sink parses it. */
 type Trail =
   | { readonly kind: 'url'; readonly text: string }
   | { readonly kind: 'ip' | 'domain'; readonly text: string; readonly port?: number }
   | { readonly kind: 'path-only' }
   | { readonly kind: 'bad'; readonly reason: string; readonly message: string };
 
-/** Sorts one trail (comment and white space removed) by its shape; see the module comment. */
+/** Classifies one trail (comment and white space removed) by its shape, as the module comment lists. */
 export function classifyTrail(entry: string): Trail {
   if (entry.startsWith('/')) return { kind: 'path-only' };
   if (SCHEME.test(entry)) return { kind: 'url', text: entry };
@@ -63,7 +65,8 @@ export function classifyTrail(entry: string): Trail {
 
   const split = splitHostPort(entry);
   if ('error' in split) return { kind: 'bad', reason: INVALID_PORT_REASON, message: split.error };
-  const kind = parseIpAddress(split.host).ok || split.host.includes(':') ? 'ip' : 'domain';
+  // Text shaped like an address goes to the IP parser even when invalid, so its message names the problem.
+  const kind = parseIpAddress(split.host).ok || IP_SHAPE.test(split.host) ? 'ip' : 'domain';
   return split.port === undefined ? { kind, text: split.host } : { kind, text: split.host, port: split.port };
 }
 
@@ -117,12 +120,12 @@ export const maltrailFormat: FeedFormat = {
       if (aliases !== undefined) attributes['aliases'] = aliases;
       if (reference !== undefined) attributes['reference'] = reference;
       if (trail.kind !== 'url' && trail.port !== undefined) attributes['port'] = trail.port;
-      const kept = Object.keys(attributes).length > 0 ? attributes : undefined;
+      const recorded = Object.keys(attributes).length > 0 ? attributes : undefined;
 
       let rejection: Rejection | undefined;
-      if (trail.kind === 'url') rejection = sink.addUrl(trail.text, kept);
-      else if (trail.kind === 'ip') rejection = sink.addIp(trail.text, kept);
-      else rejection = sink.addDomain(trail.text, kept);
+      if (trail.kind === 'url') rejection = sink.addUrl(trail.text, recorded);
+      else if (trail.kind === 'ip') rejection = sink.addIp(trail.text, recorded);
+      else rejection = sink.addDomain(trail.text, recorded);
       if (rejection !== undefined) sink.bad(rejection.reason, lineNumber, line, rejection.message);
     });
   },

@@ -15,14 +15,15 @@
  * Each record adds its `url` as a URL entry, with the attributes `phishId`, `reference` (the
  * phish_detail_url page), `submittedAt` and `verifiedAt` (ISO 8601 UTC) and `target` (the brand
  * phished, `Other` when PhishTank does not know), each where present. In the JSON form, the first
- * `details` item's announcing network (ASN) and country tailor the entry to a feed's constituency.
+ * `details` item's announcing network (ASN) and country go to the indicator policy, which uses them
+ * to tailor entries whose host is an IP address to a feed's constituency.
  *
- * A record that says it is not verified, or no longer online, is counted as filtered (`unverified`,
- * `offline`) unless the `includeUnverified` or `includeOffline` option keeps it; the online-valid
- * files hold neither. An invalid URL is a bad line with the reason the URL parser gives; a JSON
- * element that is not an object, or has no `url`, is a bad line (`record-not-object`, `missing-url`).
+ * A record whose `verified` or `online` field is `no` is counted as filtered (`unverified`,
+ * `offline`) unless the `includeUnverified` or `includeOffline` option keeps it. The online-valid
+ * files contain neither. An invalid URL is a bad line with the reason the URL parser gives; a JSON
+ * element that is not an object, or has no `url`, is a bad line (`record-not-object`, `missing-url`); a `url` that is not a string counts as missing.
  */
-import { pipeline, type Readable } from 'node:stream';
+import { pipeline, Readable } from 'node:stream';
 import streamJson from 'stream-json';
 import StreamArray from 'stream-json/streamers/StreamArray.js';
 import { VerdictError, isVerdictError } from '../../errors.js';
@@ -63,7 +64,7 @@ interface PhishRecord {
   readonly target?: string;
 }
 
-/** The record's field value as trimmed text; numbers and booleans are written out, anything else is absent. */
+/** Converts a field value to trimmed text. Numbers and booleans are written out, and anything else is undefined. */
 function textOf(value: unknown): string | undefined {
   if (typeof value === 'string') {
     const trimmed = value.trim();
@@ -73,14 +74,14 @@ function textOf(value: unknown): string | undefined {
   return undefined;
 }
 
-/** True when a yes/no field says no. A missing or unrecognized value does not filter the record. */
+/** Tests whether a yes/no field is no. A missing or unrecognized value does not filter the record. */
 function saysNo(value: string | undefined): boolean {
   if (value === undefined) return false;
   const lower = value.toLowerCase();
   return lower === 'no' || lower === 'false' || lower === 'n' || lower === '0';
 }
 
-/** What became of one record: counted as filtered, or added, or rejected by the sink. */
+/** Outcome of one record: counted as filtered, or added, or rejected by the sink. */
 type PhishOutcome = { readonly filtered: string } | { readonly rejection: Rejection | undefined };
 
 /** Adds one record unless the options filter it. */
@@ -104,20 +105,39 @@ function report(sink: RecordSink, result: PhishOutcome, number: number, content:
   else if (result.rejection !== undefined) sink.bad(result.rejection.reason, number, content(), result.rejection.message);
 }
 
-/** The first character of the source that is not white space, or undefined for a blank source. */
-async function firstCharacter(source: Readable): Promise<string | undefined> {
-  try {
-    for await (const chunk of source) {
-      const text = (chunk as Buffer).toString('latin1').trimStart();
-      if (text.length > 0) return text[0];
+/**
+ * Reads chunks until one has a byte that is not JSON white space, and returns that byte (undefined for
+ * a blank source) with a stream that replays the chunks read and then the rest of the source.
+ */
+async function sniffFirstByte(source: Readable): Promise<{ first: number | undefined; stream: Readable }> {
+  const iterator = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  const held: Buffer[] = [];
+  let first: number | undefined;
+  let done = false;
+  while (first === undefined && !done) {
+    const next = await iterator.next();
+    if (next.done === true) {
+      done = true;
+      break;
     }
-    return undefined;
-  } finally {
-    source.destroy();
+    held.push(next.value);
+    first = next.value.find((byte) => byte !== 0x20 && byte !== 0x09 && byte !== 0x0a && byte !== 0x0d);
   }
+
+  async function* replay(): AsyncGenerator<Buffer> {
+    try {
+      yield* held;
+      if (done) return;
+      for (let next = await iterator.next(); next.done !== true; next = await iterator.next()) yield next.value;
+    } finally {
+      // Closes the source when the consumer stops early.
+      await iterator.return?.();
+    }
+  }
+  return { first, stream: Readable.from(replay(), { objectMode: false }) };
 }
 
-/** The constituency context of a JSON record: the ASN and country of its first `details` item. */
+/** Builds the constituency context of a JSON record from the ASN and country of its first `details` item. */
 function contextOfDetails(details: unknown): IndicatorContext | undefined {
   if (!Array.isArray(details) || typeof details[0] !== 'object' || details[0] === null) return undefined;
   const first = details[0] as Record<string, unknown>;
@@ -160,6 +180,32 @@ async function parseCsv(context: ParseContext, options: PhishtankOptions): Promi
   await readCsvRecords(context, ',', { onHeader, onRecord });
 }
 
+/** Adds one element of the JSON array, reporting it as a bad line numbered `number` when it is not a record. */
+function addElement(sink: RecordSink, value: unknown, number: number, options: PhishtankOptions): void {
+  const content = (): string => JSON.stringify(value) ?? String(value);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    sink.bad(PhishtankBadReason.notObject, number, content(), `element ${number} is ${content()}, not an object`);
+    return;
+  }
+  const item = value as Record<string, unknown>;
+  const url = typeof item['url'] === 'string' ? textOf(item['url']) : undefined;
+  if (url === undefined) {
+    sink.bad(PhishtankBadReason.missingUrl, number, content(), `element ${number} has no "url" field with a URL`);
+    return;
+  }
+  const record: PhishRecord = {
+    url,
+    phishId: textOf(item['phish_id']),
+    detailUrl: textOf(item['phish_detail_url']),
+    submissionTime: textOf(item['submission_time']),
+    verified: textOf(item['verified']),
+    verificationTime: textOf(item['verification_time']),
+    online: textOf(item['online']),
+    target: textOf(item['target']),
+  };
+  report(sink, addPhish(sink, record, options, contextOfDetails(item['details'])), number, content);
+}
+
 async function parseJson(context: ParseContext, options: PhishtankOptions): Promise<void> {
   const { sink, feedId } = context;
   const elements = streamArray();
@@ -167,34 +213,20 @@ async function parseJson(context: ParseContext, options: PhishtankOptions): Prom
   pipeline(context.source.openText(), jsonParser({ streamValues: false }), elements, () => {});
 
   let number = 0;
+  // An error of the sink is not a JSON error and must not be reported as one.
+  let handlerFailed = false;
   try {
     for await (const { value } of elements as AsyncIterable<{ key: number; value: unknown }>) {
       number++;
-      const content = (): string => JSON.stringify(value) ?? String(value);
-      if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-        sink.bad(PhishtankBadReason.notObject, number, content(), `element ${number} is ${JSON.stringify(value)}, not an object`);
-        continue;
+      try {
+        addElement(sink, value, number, options);
+      } catch (error) {
+        handlerFailed = true;
+        throw error;
       }
-      const item = value as Record<string, unknown>;
-      const url = textOf(item['url']);
-      if (url === undefined) {
-        sink.bad(PhishtankBadReason.missingUrl, number, content(), `element ${number} has no "url" field with a URL`);
-        continue;
-      }
-      const record: PhishRecord = {
-        url,
-        phishId: textOf(item['phish_id']),
-        detailUrl: textOf(item['phish_detail_url']),
-        submissionTime: textOf(item['submission_time']),
-        verified: textOf(item['verified']),
-        verificationTime: textOf(item['verification_time']),
-        online: textOf(item['online']),
-        target: textOf(item['target']),
-      };
-      report(sink, addPhish(sink, record, options, contextOfDetails(item['details'])), number, content);
     }
   } catch (error) {
-    if (isVerdictError(error)) throw error;
+    if (handlerFailed || isVerdictError(error)) throw error;
     const message = error instanceof Error ? error.message : String(error);
     throw new VerdictError(
       'VERDICT_ERR_FEED_FORMAT',
@@ -216,7 +248,7 @@ export const phishtankFormat: FeedFormat = {
         type: 'string',
         enum: ['auto', 'csv', 'json'],
         default: 'auto',
-        description: 'The file\'s form; "auto" (the default) reads JSON when the first character is "[", else CSV.',
+        description: 'The file\'s form. "auto" (the default) reads JSON when the first character is "[", else CSV.',
       },
       includeUnverified: {
         type: 'boolean',
@@ -234,8 +266,14 @@ export const phishtankFormat: FeedFormat = {
   async parse(context: ParseContext): Promise<void> {
     const options = context.options as PhishtankOptions;
     let form = options.form ?? 'auto';
-    if (form === 'auto') form = (await firstCharacter(context.source.openText())) === '[' ? 'json' : 'csv';
-    if (form === 'json') await parseJson(context, options);
-    else await parseCsv(context, options);
+    let parsed = context;
+    if (form === 'auto') {
+      // The source is read once: the sniffed chunks are replayed to the parser.
+      const { first, stream } = await sniffFirstByte(context.source.openText());
+      form = first === 0x5b ? 'json' : 'csv';
+      parsed = { ...context, source: { path: context.source.path, openText: () => stream } };
+    }
+    if (form === 'json') await parseJson(parsed, options);
+    else await parseCsv(parsed, options);
   },
 };

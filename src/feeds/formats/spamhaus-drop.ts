@@ -7,9 +7,9 @@
  *            `{"type":"metadata","timestamp":...,"size":...,"records":N,"copyright":...}`
  *
  * The SBL id becomes the attributes `sblId` and `reference` (its page on spamhaus.org), and the RIR of
- * the NDJSON form `rir`. The metadata record is not an entry: its `records` count is checked against
- * the entry lines read, so a truncated download shows as a bad line (`record-count-mismatch`, or
- * `missing-metadata` when the file ends before it) instead of as a shorter list.
+ * the NDJSON form `rir`. The metadata record is not an entry. Its `records` count is checked against
+ * the entry lines read, so a truncated download shows as a bad line instead of as a shorter list:
+ * `record-count-mismatch`, or `missing-metadata` when the file ends before the metadata record.
  */
 import { forEachLine } from '../input.js';
 import type { Attributes, FeedFormat, ParseContext, RecordSink } from '../../build/types.js';
@@ -17,11 +17,14 @@ import type { Attributes, FeedFormat, ParseContext, RecordSink } from '../../bui
 const SBL_ID = /^SBL\d+$/;
 const SBL_REFERENCE_BASE = 'https://www.spamhaus.org/sbl/query/';
 
-/** Attributes of an entry: its SBL id and reference, the RIR, or the text of an unrecognized comment. */
-function entryAttributes(sblId: string | undefined, rir: string | undefined): Attributes | undefined {
+/**
+ * Builds an entry's attributes: the SBL id and its reference, or `description` when the text in the
+ * SBL id's place is something else, and the RIR.
+ */
+function entryAttributes(sblText: string | undefined, rir: string | undefined): Attributes | undefined {
   let attributes: Attributes | undefined;
-  if (sblId !== undefined && sblId.length > 0) {
-    attributes = SBL_ID.test(sblId) ? { sblId, reference: `${SBL_REFERENCE_BASE}${sblId}` } : { description: sblId };
+  if (sblText !== undefined && sblText.length > 0) {
+    attributes = SBL_ID.test(sblText) ? { sblId: sblText, reference: `${SBL_REFERENCE_BASE}${sblText}` } : { description: sblText };
   }
   if (rir !== undefined && rir.length > 0) (attributes ??= {})['rir'] = rir;
   return attributes;
@@ -32,7 +35,7 @@ function addEntry(sink: RecordSink, cidr: string, attributes: Attributes | undef
   if (rejection !== undefined) sink.bad(rejection.reason, lineNumber, line, rejection.message);
 }
 
-/** A `CIDR ; SBLnnn` line. */
+/** Adds the entry of a `CIDR ; SBLnnn` line; a line starting with `;` or `#` is a comment. */
 function parseTextLine(sink: RecordSink, line: string, lineNumber: number): void {
   const trimmed = line.trim();
   if (trimmed.length === 0 || trimmed.startsWith(';') || trimmed.startsWith('#')) return;
@@ -40,6 +43,12 @@ function parseTextLine(sink: RecordSink, line: string, lineNumber: number): void
   const cidr = semicolon === -1 ? trimmed : trimmed.slice(0, semicolon).trim();
   const comment = semicolon === -1 ? undefined : trimmed.slice(semicolon + 1).trim();
   addEntry(sink, cidr, entryAttributes(comment, undefined), lineNumber, line);
+}
+
+function describeJsonType(value: unknown): string {
+  if (Array.isArray(value)) return 'an array';
+  if (value === null) return 'null';
+  return `a ${typeof value}`;
 }
 
 interface Metadata {
@@ -55,7 +64,7 @@ class NdjsonReader {
 
   constructor(private readonly sink: RecordSink) {}
 
-  line(line: string, lineNumber: number): void {
+  readLine(line: string, lineNumber: number): void {
     const trimmed = line.trim();
     if (trimmed.length === 0) return;
 
@@ -70,7 +79,7 @@ class NdjsonReader {
     }
     if (typeof record !== 'object' || record === null || Array.isArray(record)) {
       this.entriesRead++;
-      this.sink.bad('not-an-object', lineNumber, line, `expected a JSON object per line, found ${Array.isArray(record) ? 'an array' : JSON.stringify(record)}`);
+      this.sink.bad('not-an-object', lineNumber, line, `expected a JSON object per line, found ${describeJsonType(record)}`);
       return;
     }
 
@@ -135,7 +144,7 @@ export const spamhausDropFormat: FeedFormat = {
         if (first.length === 0) return;
         form = first.startsWith('{') ? 'ndjson' : 'text';
       }
-      if (form === 'ndjson') ndjson.line(line, lineNumber);
+      if (form === 'ndjson') ndjson.readLine(line, lineNumber);
       else parseTextLine(sink, line, lineNumber);
     });
 

@@ -6,17 +6,17 @@
  *
  * Each record adds its URL as a URL entry and, when `fields.ip` is mapped and present, its IP
  * address as an IP entry with the same attributes. Attributes, each when present: `threatType`,
- * `firstSeen` and `lastSeen` (ISO 8601 UTC, read as feed-timestamps.ts describes; a value that does
- * not parse is kept as written in `firstSeenRaw`/`lastSeenRaw`), `asn`, `countryCode`, and one per
- * entry of `fields.attributes`. The ASN and country also go to the sink as the record's context
- * for tailored feeds. A field is named by its key, or by a dotted path into nested objects when no
+ * `firstSeen`, `lastSeen`, `asn`, `countryCode`, and one per entry of `fields.attributes`. Times are
+ * normalized to ISO 8601 UTC as feed-timestamps.ts describes, and a time that does not parse is kept
+ * as written in `firstSeenRaw` or `lastSeenRaw`. The ASN and country also go to the sink as the
+ * record's context for tailored feeds. A field is named by its key, or by a dotted path into nested objects when no
  * key has that name. Unmapped fields are ignored.
  *
  * Bad lines: a record that is not an object (`record-not-object`), one without a URL (`missing-url`),
  * and every URL or IP the indicator modules reject, under their reasons.
  */
 import type { Attributes, FeedFormat, IndicatorContext, ParseContext, RecordSink } from '../../build/types.js';
-import { RECORD_NOT_OBJECT, isJsonObject, readJsonRecords, recordText, type JsonObject } from './json-records.js';
+import { RECORD_NOT_OBJECT, isJsonObject, readJsonRecords, type JsonObject } from './json-records.js';
 import { normalizeFeedTimestamp } from './feed-timestamps.js';
 
 export interface UrlJsonFields {
@@ -61,7 +61,7 @@ class FieldPath {
   }
 }
 
-/** The trimmed text of a string or number; undefined for anything else and for ''. */
+/** Returns the trimmed text of a string or number, or undefined for other values and for ''. */
 function textOf(value: unknown): string | undefined {
   if (typeof value === 'number') return Number.isFinite(value) ? String(value) : undefined;
   if (typeof value !== 'string') return undefined;
@@ -69,7 +69,7 @@ function textOf(value: unknown): string | undefined {
   return text.length === 0 ? undefined : text;
 }
 
-/** An attribute value: strings trimmed, and null, '' and empty arrays left out; other JSON values as they are. */
+/** Returns a field's value as an attribute: strings trimmed, other JSON values as they are, and undefined for null, '' and []. */
 function attributeValueOf(value: unknown): unknown {
   if (value === undefined || value === null) return undefined;
   if (typeof value === 'string') return textOf(value);
@@ -114,30 +114,31 @@ class UrlJsonReader {
     this.extra = Object.entries(fields.attributes ?? {}).map(([path, attribute]) => [new FieldPath(path), attribute] as const);
   }
 
-  handle(record: unknown, number: number, line: string | undefined): void {
+  handle(record: unknown, number: number, text: string): void {
     const { sink } = this;
     if (!isJsonObject(record)) {
-      sink.bad(RECORD_NOT_OBJECT, number, recordText(record, line), `record is ${Array.isArray(record) ? 'an array' : JSON.stringify(record)}, not a JSON object`);
+      sink.bad(RECORD_NOT_OBJECT, number, text, `record is ${Array.isArray(record) ? 'an array' : JSON.stringify(record)}, not a JSON object`);
       return;
     }
 
     const url = textOf(this.url.read(record));
     if (url === undefined) {
       const value = this.url.read(record);
-      const found = value === undefined ? 'no field' : `${JSON.stringify(value)}, which is not a URL`;
-      sink.bad(MISSING_URL, number, recordText(record, line), `record has ${found} at ${JSON.stringify(this.url.name)}`);
+      const name = JSON.stringify(this.url.name);
+      const message = value === undefined ? `record has no ${name} field` : `${name} is ${JSON.stringify(value)}, not a URL`;
+      sink.bad(MISSING_URL, number, text, message);
       return;
     }
 
     const { attributes, context } = this.describe(record);
     const rejection = sink.addUrl(url, attributes, undefined, context);
-    if (rejection !== undefined) sink.bad(rejection.reason, number, recordText(record, line), `${this.url.name}: ${rejection.message}`);
+    if (rejection !== undefined) sink.bad(rejection.reason, number, text, `${this.url.name}: ${rejection.message}`);
 
     if (this.ip === undefined) return;
     const ip = textOf(this.ip.read(record));
     if (ip === undefined) return;
     const ipRejection = sink.addIp(ip, attributes, undefined, context);
-    if (ipRejection !== undefined) sink.bad(ipRejection.reason, number, recordText(record, line), `${this.ip.name}: ${ipRejection.message}`);
+    if (ipRejection !== undefined) sink.bad(ipRejection.reason, number, text, `${this.ip.name}: ${ipRejection.message}`);
   }
 
   private describe(record: JsonObject): { attributes: Attributes; context: IndicatorContext } {
@@ -207,6 +208,6 @@ export const urlJsonFormat: FeedFormat = {
   async parse(context: ParseContext): Promise<void> {
     const options = context.options as unknown as UrlJsonOptions;
     const reader = new UrlJsonReader(context.sink, options.fields);
-    await readJsonRecords(context, (record, number, line) => reader.handle(record, number, line));
+    await readJsonRecords(context, (record, number, text) => reader.handle(record, number, text));
   },
 };

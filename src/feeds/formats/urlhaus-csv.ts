@@ -12,16 +12,21 @@
  * uncommented header row works too. Fields are quoted CSV, read with csv-parse (csv-records.ts).
  *
  * Each row adds its `url` as a URL entry. Attributes, each where its column is present and not empty:
- * `urlhausId`, `dateAdded` and `lastOnline` (ISO 8601 UTC; URLhaus writes UTC without a zone),
- * `status` (`online`, `offline`), `threatType` (`malware_download`), `tags` (a list; URLhaus writes
- * `None` for no tags), `reference` (the urlhaus_link page) and `reporter`.
+ *
+ *   urlhausId                 id
+ *   dateAdded, lastOnline     dateadded, last_online, as ISO 8601 UTC (URLhaus writes UTC without a zone)
+ *   status                    url_status: `online` or `offline`
+ *   threatType                threat, e.g. `malware_download`
+ *   tags                      tags as a list; URLhaus writes `None` for no tags
+ *   reference                 urlhaus_link, the URL's page on URLhaus
+ *   reporter                  reporter
  *
  * With the `onlineOnly` option, rows whose url_status is not `online` are counted as filtered
  * (`offline`). An invalid URL is a bad line with the reason the URL parser gives; a row with another
  * field count than the header is a bad line `csv-field-count`.
  *
  * NOTE: a `#` at the start of a line inside a quoted field that spans lines would be read as a
- * comment. URLhaus quotes single-line fields only, and URLs cannot hold a raw line break.
+ * comment. URLhaus rows are single lines, since a URL cannot contain a raw line break.
  */
 import { pipeline, Transform, type TransformCallback } from 'node:stream';
 import { VerdictError } from '../../errors.js';
@@ -58,7 +63,7 @@ export interface UrlhausCsvOptions {
 const HASH_SIGN = 0x23;
 const LF = 0x0a;
 const CR = 0x0d;
-/** Longest comment line kept to be checked for the header; a header is far shorter. */
+/** Maximum bytes of a comment line kept to be checked for the header, which is far shorter. */
 const MAX_COMMENT_BYTES = 64 * 1024;
 
 /** True when the text of a comment line (without `#`) names the columns, url among them. */
@@ -107,7 +112,7 @@ class CommentedHeaderCsv extends Transform {
     callback(null, this.comment === undefined ? undefined : this.endComment(false));
   }
 
-  /** The replacement of the comment line just read: the header text, or only its line break. */
+  /** Replaces the comment line just read by the header text, or else by its line break alone. */
   private endComment(withLineBreak: boolean): Buffer {
     const bytes = Buffer.concat(this.comment!);
     this.comment = undefined;
@@ -157,7 +162,7 @@ export const urlhausCsvFormat: FeedFormat = {
       ...context,
       source: {
         path: source.path,
-        // pipeline destroys the transform with the source's error, so readCsvRecords sees it.
+        // pipeline destroys the transform with the source's error, so readCsvRecords receives it.
         openText: () => pipeline(source.openText(), new CommentedHeaderCsv(), () => {}),
       },
     };
@@ -176,13 +181,19 @@ export const urlhausCsvFormat: FeedFormat = {
         });
       }
       statusIndex = names.indexOf('url_status');
+      if (onlineOnly && statusIndex === -1) {
+        throw new VerdictError('VERDICT_ERR_FEED_FORMAT', {
+          feed: feedId,
+          detail: `${source.path}: the onlineOnly option needs a "url_status" column, which the header lacks; the header has columns ${quoteNames(header)}`,
+        });
+      }
       columns = (Object.keys(ATTRIBUTE_COLUMNS) as AttributeColumn[])
         .map((column) => ({ index: names.indexOf(column), column }))
         .filter(({ index }) => index !== -1);
     };
 
     const onRecord = (fields: string[], lineNumber: number, raw: string): void => {
-      if (onlineOnly && fields[statusIndex]?.trim().toLowerCase() !== 'online') {
+      if (onlineOnly && fields[statusIndex]!.trim().toLowerCase() !== 'online') {
         sink.filtered(OFFLINE_FILTER);
         return;
       }
