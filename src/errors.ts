@@ -96,7 +96,7 @@ export const ERRORS = {
   },
   VERDICT_ERR_FETCH_TIMEOUT: {
     status: 502,
-    message: 'Feed {feed}: {url} did not finish within {timeoutMs} ms; raise refresh.timeoutSeconds or check the server',
+    message: 'Feed {feed}: request to {url} timed out after {timeoutMs} ms; raise refresh.timeoutSeconds or check the server',
   },
   VERDICT_ERR_FETCH_TOO_LARGE: {
     status: 502,
@@ -104,7 +104,7 @@ export const ERRORS = {
   },
   VERDICT_ERR_FETCH_TRUNCATED: {
     status: 502,
-    message: 'Feed {feed}: the body of {url} ended early ({detail}); the connection was cut, check the server or the network if this repeats',
+    message: 'Feed {feed}: response body from {url} is truncated ({detail}); the connection was cut, so check the server or the network if this repeats',
   },
   VERDICT_ERR_FETCH_CHECKSUM: {
     status: 502,
@@ -114,7 +114,7 @@ export const ERRORS = {
     status: 502,
     message: 'Feed {feed}: {url} did not return {expected} content: {detail}; check the URL and the credentials (an HTML page is usually a login or error page)',
   },
-  VERDICT_ERR_FETCH_HTTP_STATUS: { status: 502, message: 'Feed {feed}: {url} answered HTTP {httpStatus}; {advice}' },
+  VERDICT_ERR_FETCH_HTTP_STATUS: { status: 502, message: 'Feed {feed}: {url} returned HTTP status {httpStatus}; {advice}' },
   VERDICT_ERR_FETCH_HEADER_ENV: {
     status: 500,
     message: 'Feed {feed}: header {header} for {url} uses environment variable {variable}, which is not set or empty; set it in the environment of the verdict process',

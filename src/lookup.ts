@@ -131,8 +131,21 @@ class MatchCollector {
   matches: Match[] = NO_MATCHES;
   allow = false;
   deny = false;
+  /** Prefix length of each IP match, parallel to `matches`, for ordering across feeds. */
+  private specificity: number[] | undefined;
 
-  add(generation: OpenGeneration, value: Uint8Array, entry?: string, matchedBy?: MatchKind): void {
+  /** Orders IP matches most specific first across feeds (stable within one prefix length). */
+  sortBySpecificity(): void {
+    const specificity = this.specificity;
+    if (specificity === undefined || this.matches.length < 2) return;
+    const order = this.matches.map((_, index) => index).sort((a, b) => specificity[b]! - specificity[a]! || a - b);
+    this.matches = order.map((index) => this.matches[index]!);
+    this.specificity = order.map((index) => specificity[index]!);
+  }
+
+  add(generation: OpenGeneration, value: Uint8Array, entry?: string, matchedBy?: MatchKind, prefix?: number): void {
+    if (prefix !== undefined) (this.specificity ??= new Array<number>(this.matches.length).fill(-1)).push(prefix);
+    else this.specificity?.push(-1);
     // The value buffer is only valid until the next get, so it is decoded now.
     const list = valueList(value) ?? generation.feed.list;
     const attributes = valueAttributes(value);
@@ -292,9 +305,10 @@ export class Matcher {
         const value = this.get(generation, key, probeOf(key, key.length, this.probe));
         if (value === undefined) continue;
         const entry = formatNetwork({ family: network.family, bytes: key.subarray(2), prefix });
-        collector.add(generation, value, entry, matchedBy);
+        collector.add(generation, value, entry, matchedBy, prefix);
       }
     }
+    collector.sortBySpecificity();
   }
 
   /** A CIDR query: entries covering the range, then entries inside it (range scans over every shard). */

@@ -150,6 +150,9 @@ export class FileFeedSource implements FeedSource {
         new VerdictError('VERDICT_ERR_FEED_UNREADABLE', { feed: this.feedId, path: this.path, detail: cause.message }, { cause }),
       );
     });
+    // pipe() does not close the file when the consumer stops early or a parser throws, so the file
+    // is destroyed with the normalizer to release its descriptor.
+    normalizer.once('close', () => file.destroy());
     return file.pipe(normalizer);
   }
 

@@ -91,7 +91,7 @@ function classifyForced(type: ForcedType, value: string): ClassifiedItem | ItemP
       return classifyHash(value);
     case 'ip': {
       const result = classifyIp(value.trim(), false);
-      if (result.kind === 'cidr') return problem('VERDICT_ERR_ITEM_INVALID_IP', { detail: `${describe(value)} is a CIDR range; use cidr: for ranges` }, 'ipv4');
+      if (result.kind === 'cidr') return problem('VERDICT_ERR_ITEM_INVALID_IP', { detail: `${describe(value)} is a CIDR range; use cidr: for ranges` }, result.network.family === 4 ? 'ipv4' : 'ipv6');
       return result;
     }
     case 'cidr':

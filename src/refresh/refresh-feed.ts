@@ -92,7 +92,7 @@ async function resolveSource(
       throw new VerdictError('VERDICT_ERR_FEED_UNREADABLE', { feed: feed.id, path, detail: (error as Error).message }, { cause: error });
     }
     if (isDirectory || feed.refresh.listing) {
-      const files = listDirectory(path);
+      const files = listDirectory(path, feed.id);
       const names = files.map((file) => basename(file));
       if (delta) {
         const fresh = files.filter((_, index) => !state.deltaFiles.includes(names[index]!));
@@ -125,7 +125,15 @@ async function resolveSource(
   const label = redactUrl(feed.source.url);
 
   if (feed.refresh.listing) {
-    const list = context.listUrl ?? ((url: string) => fetchListing(url, defaultFetchDependencies(context.logger), {}));
+    const list =
+      context.listUrl ??
+      ((url: string) =>
+        fetchListing(url, defaultFetchDependencies(context.logger), {
+          feedId: feed.id,
+          headers: feed.refresh.headers,
+          timeoutMs: base.timeoutMs,
+          retries: feed.refresh.retries,
+        }));
     const urls = await list(feed.source.url);
     const names = urls.map((url) => redactUrl(url));
     const wanted = delta ? urls.filter((_, index) => !state.deltaFiles.includes(names[index]!)) : urls;

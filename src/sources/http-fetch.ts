@@ -10,10 +10,10 @@
  *     -> sniff (HTML page, JSON start, SQLite header), cap decompressed bytes, SHA-256
  *     -> `${destination}.part`, fsynced, then renamed over `destination` only when complete and valid
  *
- * Retries (network errors, timeouts, truncated bodies, 5xx and 429) wait with exponential backoff and
- * full jitter: before retry n the delay is random() * min(60 s, 1 s * 2^(n-1)), so retries do not arrive
- * in step from many instances. A Retry-After header (429 or 5xx) sets the minimum wait; one longer than
- * 60 s ends the fetch instead, and the scheduler's next refresh tries again.
+ * Network errors, timeouts, truncated bodies, 5xx and 429 are retried with exponential backoff and full
+ * jitter. Before retry n the delay is random() * min(60 s, 1 s * 2^(n-1)), so many instances do not retry
+ * in step. A Retry-After header (429 or 5xx) sets the minimum wait. A Retry-After over 60 s ends the
+ * fetch instead, and the scheduler's next refresh tries again.
  *
  * Secrets never leave this module: URL user names and passwords, values expanded from `${NAME}` header
  * placeholders and secret-looking query parameters are removed from every message, log line and result.
@@ -83,6 +83,7 @@ export const RETRY_MAX_DELAY_MS = 60_000;
 /** How far into the body the content sniffer looks for the first non-white-space bytes. */
 const SNIFF_LIMIT_BYTES = 64 * 1024;
 const SQLITE_MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
+const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 const HTML_STARTS = ['<!doctype html', '<html'];
 const SUPPORTED_ENCODINGS = new Set(['gzip', 'x-gzip', 'deflate', 'br']);
 /** Query parameters whose values are treated as secrets in messages (api_key, token, sig, ...). */
@@ -102,9 +103,8 @@ export const defaultFetchDependencies = (logger: Logger): FetchDependencies => (
 });
 
 /**
- * The URL with its user name and password replaced by `***` and secret-looking query values by `***`,
- * safe for messages and logs. A string that does not parse has anything before an `@` in its authority
- * removed.
+ * Replaces the user name, the password and secret-looking query values of `url` with `***`, for messages
+ * and logs. In a string that does not parse as a URL, everything before an `@` in the authority is replaced.
  */
 export function redactUrl(url: string): string {
   let parsed: URL;
@@ -126,7 +126,7 @@ export function redactUrl(url: string): string {
   );
 }
 
-/** The delay before retry `retry` (1 for the first): full jitter over an exponential window. */
+/** Draws the delay in ms before retry number `retry` (1 for the first) from an exponential window (full jitter). */
 export function backoffDelayMs(retry: number, random: () => number): number {
   const window = Math.min(RETRY_MAX_DELAY_MS, RETRY_BASE_DELAY_MS * 2 ** (retry - 1));
   return Math.floor(random() * window);
@@ -138,15 +138,15 @@ export async function fetchFeed(request: FetchRequest, deps: FetchDependencies):
 }
 
 /**
- * Like fetchFeed, and also returns the URL the body finally came from after redirects (credentials
- * removed, not redacted otherwise: for resolving relative links, never for logs).
+ * Downloads like fetchFeed, and also returns the URL the body came from after redirects. That URL has no
+ * user info but is not otherwise redacted, so it is for resolving relative links and never for logs.
  */
 export async function fetchFeedWithUrl(
   request: FetchRequest,
   deps: FetchDependencies,
 ): Promise<{ readonly result: FetchResult; readonly finalUrl: string }> {
   const context = prepare(request, deps);
-  const attempts = 1 + Math.max(0, Math.floor(request.retries));
+  const maxAttempts = 1 + Math.max(0, Math.floor(request.retries));
 
   for (let attempt = 1; ; attempt += 1) {
     let failure: AttemptFailure;
@@ -158,18 +158,17 @@ export async function fetchFeedWithUrl(
       failure = toFailure(context, error);
     }
 
-    const final = new VerdictError(failure.error.code, { ...failure.error.params, attempts: attempt });
-    if (!failure.retryable || attempt >= attempts) throw final;
-
-    const wait = backoffDelayMs(attempt, deps.random);
-    if (failure.retryAfterMs !== undefined && failure.retryAfterMs > RETRY_MAX_DELAY_MS) throw final;
-    const waitMs = Math.max(wait, failure.retryAfterMs ?? 0);
+    // The error the caller sees carries the number of attempts made in its params.
+    const lastError = new VerdictError(failure.error.code, { ...failure.error.params, attempts: attempt });
+    if (!failure.retryable || attempt >= maxAttempts) throw lastError;
+    if (failure.retryAfterMs !== undefined && failure.retryAfterMs > RETRY_MAX_DELAY_MS) throw lastError;
+    const delayMs = Math.max(backoffDelayMs(attempt, deps.random), failure.retryAfterMs ?? 0);
 
     deps.logger.warn(
-      { feed: request.feedId, attempt, attempts, url: context.displayUrl, delayMs: waitMs, err: failure.error },
+      { feed: request.feedId, attempt, attempts: maxAttempts, url: context.displayUrl, delayMs, err: failure.error },
       'feed fetch failed, retrying',
     );
-    await deps.sleep(waitMs);
+    await deps.sleep(delayMs);
   }
 }
 
@@ -210,7 +209,7 @@ function prepare(request: FetchRequest, deps: FetchDependencies): FetchContext {
     });
   }
 
-  // Credentials travel in a header: undici ignores user info in the URL.
+  // Credentials go in a header, because undici 7 drops the user info of a URL.
   const user = safeDecode(target.username);
   const password = safeDecode(target.password);
   secrets.push(target.username, target.password, user, password);
@@ -270,7 +269,7 @@ function expandHeader(
 // ---------------------------------------------------------------------------------------------------
 // One attempt.
 
-/** Why an attempt failed, and whether another attempt may help. */
+/** The error of one failed attempt, and whether another attempt may help. */
 class AttemptFailure extends Error {
   constructor(
     readonly error: VerdictError,
@@ -326,7 +325,7 @@ async function attemptOnce(
     controller.abort();
   }, fetchRequest.timeoutMs);
 
-  // The recorder sits inside the redirect interceptor, so it sees every hop and keeps the last one.
+  // The recorder runs inside the redirect interceptor, so it records every hop and keeps the last URL.
   let finalUrl = context.target.href;
   const recordUrl: Dispatcher.DispatcherComposeInterceptor = (dispatch) => (options, handler) => {
     if (options.origin !== undefined) finalUrl = new URL(options.path, options.origin).href;
@@ -370,15 +369,15 @@ async function attemptOnce(
       throw unexpectedContent(context, `the server sent Content-Type ${contentType}`);
     }
 
+    const announced = Number(headerValue(response.headers, 'content-length') ?? Number.NaN);
     const state: BodyState = { rawBytes: 0, bytes: 0, hash: createHash('sha256') };
     try {
       await writeBody(context, response, finalUrl, state, part);
     } catch (error) {
-      throw timedOut ? timeoutFailure(context) : bodyFailure(context, error, state);
+      throw timedOut ? timeoutFailure(context) : bodyFailure(context, error, state, announced);
     }
 
     // undici reports most short bodies itself; this catches any that end cleanly.
-    const announced = Number(headerValue(response.headers, 'content-length') ?? Number.NaN);
     if (Number.isFinite(announced) && state.rawBytes < announced) {
       throw truncated(context, `received ${state.rawBytes} of ${announced} bytes announced by Content-Length`);
     }
@@ -441,8 +440,8 @@ async function writeBody(
   // Encodings are listed in the order they were applied, so they are undone last to first.
   for (const encoding of [...encodings].reverse()) stream = decodeEncoding(stream, encoding);
 
-  // A .gz file served with Content-Encoding gzip is compressed twice; without a .gz path, a gzip
-  // header under an encoding is the feed's own bytes and is kept as served.
+  // A .gz file served with Content-Encoding gzip is compressed twice, so it is unwrapped once more. Without
+  // a .gz path, gzip bytes under a Content-Encoding are the feed's own content and are kept as served.
   const gzipFileAllowed = encodings.length === 0 || pathEndsInGz(finalUrl);
   stream = withHead(stream, 2, (head) =>
     gzipFileAllowed && head[0] === 0x1f && head[1] === 0x8b ? (source) => zlibStage(source, 'gzip', createGunzip) : undefined,
@@ -571,12 +570,24 @@ async function* inspect(source: AsyncIterable<Buffer>, context: FetchContext, st
 
 type SniffVerdict = 'ok' | 'more' | { readonly reject: string };
 
-/** Checks the first bytes against the expected kind; `complete` says the body has no more bytes. */
+/** Checks the first bytes of a body against the expected kind. `complete` is true when no more bytes follow. */
 export function sniffContent(head: Buffer, expect: FetchRequest['expect'], complete: boolean): SniffVerdict {
   if (expect === 'any') return 'ok';
 
+  // A UTF-8 byte order mark split across chunks: wait for the rest of it.
+  if (!complete && head.length < UTF8_BOM.length && UTF8_BOM.subarray(0, head.length).equals(head)) return 'more';
+
   const start = firstSignificantByte(head);
   const rest = head.subarray(start);
+
+  // White space only so far: wait for more, up to the sniff limit, so holding back stays bounded.
+  if (rest.length === 0 && expect !== 'sqlite') {
+    if (!complete && head.length < SNIFF_LIMIT_BYTES) return 'more';
+    if (expect === 'text') return 'ok';
+    if (head.length === 0) return { reject: 'the body is empty' };
+    return { reject: complete ? 'the body contains only white space' : `the first ${head.length} bytes are white space` };
+  }
+
   const html = looksLikeHtml(rest, complete);
   if (html === 'more') return 'more';
   if (html) return { reject: 'the body is an HTML page' };
@@ -588,11 +599,6 @@ export function sniffContent(head: Buffer, expect: FetchRequest['expect'], compl
       : { reject: 'the body does not start with the SQLite header "SQLite format 3\\0"' };
   }
 
-  if (rest.length === 0) {
-    if (!complete && head.length < SNIFF_LIMIT_BYTES) return 'more';
-    if (expect === 'text') return 'ok';
-    return { reject: head.length === 0 ? 'the body is empty' : 'the body holds only white space' };
-  }
   if (expect === 'json' && rest[0] !== 0x5b && rest[0] !== 0x7b) {
     const preview = rest.subarray(0, 16).toString('utf8');
     return { reject: `the body starts with ${JSON.stringify(preview)}, not [ or {` };
@@ -602,13 +608,13 @@ export function sniffContent(head: Buffer, expect: FetchRequest['expect'], compl
 
 /** Index of the first byte after a UTF-8 BOM and ASCII white space. */
 function firstSignificantByte(head: Buffer): number {
-  let index = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
+  let index = head.subarray(0, UTF8_BOM.length).equals(UTF8_BOM) ? UTF8_BOM.length : 0;
   while (index < head.length && [0x20, 0x09, 0x0a, 0x0d, 0x0c].includes(head[index]!)) index += 1;
   return index;
 }
 
 function looksLikeHtml(rest: Buffer, complete: boolean): boolean | 'more' {
-  if (rest.length === 0) return complete ? false : 'more';
+  if (rest.length === 0) return false;
   if (rest[0] !== 0x3c) return false;
   const text = rest.subarray(0, HTML_STARTS[0]!.length).toString('latin1').toLowerCase();
   if (HTML_STARTS.some((start) => text.startsWith(start))) return true;
@@ -717,11 +723,15 @@ function localFileFailure(context: FetchContext, error: LocalFileError): Attempt
   return new AttemptFailure(new VerdictError('VERDICT_ERR_FETCH_FAILED', params(context, { detail: context.scrub(detail) })), false);
 }
 
-function bodyFailure(context: FetchContext, error: unknown, state: BodyState): AttemptFailure {
+function bodyFailure(context: FetchContext, error: unknown, state: BodyState, announced: number): AttemptFailure {
   if (error instanceof AttemptFailure) return error;
   if (error instanceof LocalFileError) return localFileFailure(context, error);
   if (error instanceof BodyReadError) {
-    return truncated(context, `${context.scrub(describe(error.original))} after ${state.rawBytes} bytes`);
+    // No byte count here, because a failed socket destroys the body stream and bytes not yet read are lost.
+    const missing = Number.isFinite(announced)
+      ? `before the ${announced} bytes announced by Content-Length arrived`
+      : 'before the body was complete';
+    return truncated(context, `${context.scrub(describe(error.original))} ${missing}`);
   }
   if (error instanceof DecodeError) {
     // zlib's "unexpected end of file": the compressed stream stopped early, as after a cut connection.
@@ -746,7 +756,7 @@ function statusAdvice(context: FetchContext, status: number, retryAfterMs: numbe
   if (status === 404 || status === 410) return 'check the feed URL, the file may have moved or been removed';
   if (status === 429) return `the server is rate limiting${wait}; lengthen refresh.intervalSeconds`;
   if (status >= 500) return `the server failed${wait}; the next refresh tries again`;
-  if (status === 304) return 'the server answered Not Modified to a request without conditions; check the server';
+  if (status === 304) return 'the server returned Not Modified to a request without conditions; check the server';
   if (status === 206) return 'the server sent part of the file to a request for all of it; check the server';
   if (status >= 300 && status < 400) {
     return `the server redirected more than ${MAX_REDIRECTIONS} times or without a Location header; configure the final URL`;
@@ -755,7 +765,7 @@ function statusAdvice(context: FetchContext, status: number, retryAfterMs: numbe
   return 'check the feed URL and the server';
 }
 
-/** Retry-After as milliseconds from now: delay-seconds or an HTTP date; undefined when absent or unreadable. */
+/** Converts Retry-After (delay-seconds or an HTTP date) to milliseconds from now; undefined when absent or invalid. */
 export function parseRetryAfter(value: string | undefined, now: () => number): number | undefined {
   if (value === undefined) return undefined;
   const text = value.trim();
@@ -795,7 +805,7 @@ function errorCode(error: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
-/** The error's message, with its code when the message does not already say it. */
+/** Formats an error as its message, followed by its code when the message lacks it. */
 function describe(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   const code = errorCode(error);

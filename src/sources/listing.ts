@@ -1,11 +1,11 @@
 /**
  * Lists the files of a multi-file (delta) source: a URL whose body names the files, or a local folder.
  *
- * A URL listing may be a JSON array (of names, URLs, or objects with a url, href or name field), a plain
- * text list (one name or URL a line, # comments), or an HTML index page as web servers generate them
- * (Apache, nginx, Python's http.server). Entries are resolved against the URL the listing finally came
- * from (after redirects), sorted by file name and deduplicated. Same-origin entries keep the listing
- * URL's user name and password, so the files are fetched with the credentials the listing needed.
+ * A URL listing is one of three kinds. A JSON array contains names, URLs, or objects with a url, href or
+ * name field. A plain text list has one name or URL a line, with # comments. An HTML index page is what
+ * Apache, nginx or Python's http.server generate for a folder. Entries are resolved against the URL the
+ * listing came from after redirects, then sorted by file name and deduplicated. Same-origin entries keep
+ * the listing URL's user name and password, so the files are fetched with the listing's credentials.
  */
 import { lstatSync, readdirSync, statSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -102,8 +102,8 @@ export function parseListing(body: string, source: ListingSource): string[] {
 }
 
 /**
- * The regular files in a local folder, as absolute paths sorted by name. Hidden files (a leading dot)
- * and unfinished downloads (`.part`) are skipped; a symbolic link counts when it points at a regular file.
+ * Lists the regular files in a local folder as absolute paths sorted by name. Hidden files (a leading dot)
+ * and unfinished downloads (`.part`) are skipped. A symbolic link counts when it points to a regular file.
  */
 export function listDirectory(path: string, feedId: string = LISTING_FEED_LABEL): string[] {
   let names: string[];
@@ -164,7 +164,7 @@ function jsonEntries(text: string, source: ListingSource): string[] {
   });
 }
 
-/** The href of every <a> element, with HTML character references decoded. */
+/** Collects the href of every <a> element, with HTML character references decoded. */
 function htmlEntries(html: string): string[] {
   const hrefs: string[] = [];
   for (const tag of html.matchAll(/<a\b[^>]*>/gi)) {
@@ -188,9 +188,9 @@ function decodeEntities(text: string): string {
 }
 
 /**
- * The absolute URL of one entry, or undefined when it is not a file: query-only and fragment-only links
- * (column sorting), folders (parent links end in a slash), and schemes other than http(s). Strict entries
- * (JSON and text listings) are only checked for a valid http(s) URL.
+ * Resolves one entry to an absolute URL, or to undefined when it is not a file. HTML links to a query or
+ * fragment only (column sorting), to folders (parent links end in a slash) and to other schemes are not
+ * files. Strict entries, from JSON and text listings, only need to be valid http(s) URLs.
  */
 function resolveEntry(reference: string, base: URL, listing: URL, strict: boolean): URL | undefined {
   if (reference === '') return undefined;
@@ -206,7 +206,7 @@ function resolveEntry(reference: string, base: URL, listing: URL, strict: boolea
   if (!strict && url.pathname.endsWith('/')) return undefined;
   url.hash = '';
 
-  // The listing's credentials go with same-origin files, as a browser would send them.
+  // Same-origin files are usually behind the same login as the listing.
   if (url.origin === listing.origin && url.username === '' && url.password === '') {
     url.username = listing.username;
     url.password = listing.password;
@@ -214,7 +214,7 @@ function resolveEntry(reference: string, base: URL, listing: URL, strict: boolea
   return url;
 }
 
-/** The last path segment, decoded, for sorting by name. */
+/** Returns the last path segment, decoded, for sorting by name. */
 function fileName(url: URL): string {
   const segment = url.pathname.slice(url.pathname.lastIndexOf('/') + 1);
   try {

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { IndicatorPolicy, type IndicatorPolicyConfig } from '../../src/build/indicator-policy.js';
 import { ShardPartitioner } from '../../src/build/partition.js';
 import { ctipFormat, feedOfDataFeed } from '../../src/feeds/formats/ctip.js';
+import { MAX_ELEMENT_BYTES } from '../../src/feeds/formats/json-records.js';
 import { FileFeedSource } from '../../src/feeds/input.js';
 import { FEED_ID, makeTempDir, utf8WithBom } from './helpers.js';
 import { parseIndicators } from './indicator-sink.js';
@@ -303,12 +304,70 @@ describe('ctip', () => {
     expect(sink.filteredTotal).toBe(0);
   });
 
-  test('cut-off array fails the parse', async () => {
-    const text = JSON.stringify([INFECTED_FLAT, INFECTED_AZURE]).slice(0, -40);
+  test.each([
+    {
+      label: 'cut-off array',
+      text: `[${JSON.stringify(INFECTED_FLAT)},{"DataFeed": "CTIP-Inf`,
+      detail: 'the array is not closed: the source ends inside element 2, so it was most likely cut off; the parse stopped after 1 records',
+    },
+    {
+      label: 'array without its bracket',
+      text: `[${JSON.stringify(INFECTED_FLAT)}`,
+      detail: 'the array is not closed: the source ends inside element 1, so it was most likely cut off; the parse stopped after 0 records',
+    },
+    { label: 'text after the array', text: '[]\n[]', detail: 'there is text after the end of the array, at byte 3; the parse stopped after 0 records' },
+    { label: 'brace between elements', text: '[{}, }]', detail: 'unexpected "}" between elements, at byte 5; the parse stopped after 1 records' },
+  ])('$label fails the parse', async ({ text, detail }) => {
     const path = temp.file('ctip.json', text);
     const promise = parseIndicators(ctipFormat, path);
     await expect(promise).rejects.toMatchObject({ code: 'VERDICT_ERR_FEED_FORMAT' });
-    await expect(promise).rejects.toThrow(`Feed test-feed: ${path} is not a valid JSON array: Parser has expected a string value; the parse stopped after 0 records`);
+    await expect(promise).rejects.toThrow(`Feed test-feed: ${path} is not a valid JSON array: ${detail}`);
+  });
+
+  test('oversized array element fails the parse', async () => {
+    const path = temp.file('ctip.json', `[{"DataFeed": "${'a'.repeat(MAX_ELEMENT_BYTES + 10)}`);
+    await expect(parseIndicators(ctipFormat, path)).rejects.toThrow(
+      `Feed test-feed: ${path} is not a valid JSON array: element 1 is longer than 16777216 bytes, most likely because a string in it is never closed; the parse stopped after 0 records`,
+    );
+  });
+
+  test('array elements with structural characters in strings', async () => {
+    const text = [
+      '[',
+      '  {"DataFeed": "CTIP-Infected", "SourceIp": "31.41.59.26", "Malware": "a,b]}[{\\"c\\\\"},',
+      '  "x,]",',
+      '  {"DataFeed": CTIP-Infected},',
+      '  ,',
+      '  {"DataFeed": "CTIP-Infected", "SourceIp": "31.41.59.27"},',
+      ']',
+    ].join('\n');
+    const sink = await parseIndicators(ctipFormat, temp.file('ctip.json', text));
+    expect(sink.stored.map((record) => [record.text, record.attributes?.['malwareFamily']])).toEqual([
+      ['31.41.59.26', 'a,b]}[{"c\\'],
+      ['31.41.59.27', undefined],
+    ]);
+    // Element 3 is invalid JSON, element 4 is empty and element 6, after the last comma, is empty too.
+    expect(sink.badSamples.map((sample) => [sample.line, sample.reason, sample.content])).toEqual([
+      [2, 'record-not-object', '"x,]"'],
+      [3, 'invalid-json', '{"DataFeed": CTIP-Infected}'],
+      [4, 'invalid-json', ''],
+      [6, 'invalid-json', ''],
+    ]);
+  });
+
+  test('array elements across chunks', async () => {
+    // About 3.4 MB, so elements and multi-byte characters cross the 1 MiB read chunks.
+    const records = Array.from({ length: 20_000 }, (_, i) => ({
+      DataFeed: 'CTIP-Infected',
+      SourceIp: `31.41.${i >> 8}.${i & 255}`,
+      Malware: 'Zloader-ü€😀',
+      CustomField1: 'x'.repeat(100),
+    }));
+    const sink = await parseIndicators(ctipFormat, temp.file('ctip.json', JSON.stringify(records)));
+    expect(sink.countByType()).toEqual({ ipv4: 20_000 });
+    expect(sink.distinctByType()).toEqual({ ipv4: 20_000 });
+    expect(sink.stored.filter((record) => record.attributes?.['malwareFamily'] !== 'Zloader-ü€😀')).toEqual([]);
+    expect(sink.badTotal).toBe(0);
   });
 
   test('feed option overrides DataFeed', async () => {

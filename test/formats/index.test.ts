@@ -4,7 +4,26 @@ import { FORMATS, formatNames } from '../../src/feeds/formats/index.js';
 
 describe('format registry', () => {
   test('all formats registered', () => {
-    expect(formatNames().sort()).toEqual(['checksums', 'csv', 'hash-list', 'nsrl-rds2', 'nsrl-rds3', 'winbindex']);
+    expect(formatNames().sort()).toEqual([
+      'adblock',
+      'checksums',
+      'csv',
+      'ctip',
+      'feodo-csv',
+      'hash-list',
+      'hosts',
+      'indicator-list',
+      'ipsum',
+      'maltrail',
+      'misp-warninglist',
+      'nsrl-rds2',
+      'nsrl-rds3',
+      'phishtank',
+      'spamhaus-drop',
+      'url-json',
+      'urlhaus-csv',
+      'winbindex',
+    ]);
   });
 
   test.each([...FORMATS.keys()])('%s schema rejects unknown options', (name) => {

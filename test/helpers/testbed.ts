@@ -10,7 +10,7 @@ import type { Piscina } from 'piscina';
 import { parseConfig, type FeedConfig, type VerdictConfig } from '../../src/config.js';
 import { silentLogger } from '../../src/logger.js';
 import { startServer, type RunningServer } from '../../src/server.js';
-import { buildFeed } from '../../src/build/build-feed.js';
+import { buildFeed } from '../../src/refresh/refresh-feed.js';
 import { createBuildPool } from '../../src/build/pool.js';
 import type { Manifest } from '../../src/build/manifest.js';
 import { LOCK_FILE, TEMP_PREFIX, feedDirectory, isGenerationName, readCurrent } from '../../src/store/layout.js';

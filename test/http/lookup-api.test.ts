@@ -158,7 +158,7 @@ describe('service endpoints', () => {
   test('readyz lists every feed', async () => {
     const reply = await getJson(url, '/readyz');
     expect(reply.status).toBe(200);
-    expect(reply.body).toEqual({ status: 'ready', feeds: FEED_IDS });
+    expect(reply.body).toEqual({ status: 'ready', feeds: FEED_IDS, stale: [] });
   });
 });
 

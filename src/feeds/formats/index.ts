@@ -10,6 +10,7 @@ import { hostsFormat } from './hosts.js';
 import { indicatorListFormat } from './indicator-list.js';
 import { ipsumFormat } from './ipsum.js';
 import { maltrailFormat } from './maltrail.js';
+import { mispWarninglistFormat } from './misp-warninglist.js';
 import { nsrlRds2Format } from './nsrl-rds2.js';
 import { nsrlRds3Format } from './nsrl-rds3.js';
 import { phishtankFormat } from './phishtank.js';
@@ -36,6 +37,7 @@ const ALL_FORMATS: readonly FeedFormat[] = [
   maltrailFormat,
   urlhausCsvFormat,
   phishtankFormat,
+  mispWarninglistFormat,
   ctipFormat,
   urlJsonFormat,
 ];
