@@ -26,6 +26,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { createBrotliDecompress, createGunzip, createInflate, createInflateRaw } from 'node:zlib';
 import { getGlobalDispatcher, interceptors, request, type Dispatcher } from 'undici';
 import { VerdictError, type ErrorParams } from '../errors.js';
+import { failpoint } from '../failpoints.js';
 import type { Logger } from '../logger.js';
 
 export interface FetchRequest {
@@ -635,6 +636,7 @@ async function writeFileSynced(source: AsyncIterable<Buffer>, path: string): Pro
       await handle.write(chunk).catch((error: unknown) => {
         throw new LocalFileError(path, error);
       });
+      failpoint('fetch:during-download');
     }
     await handle.sync().catch((error: unknown) => {
       throw new LocalFileError(path, error);
