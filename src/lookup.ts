@@ -24,7 +24,7 @@ import { formatNetwork, maskInto, type IpNetwork } from './indicators/ip.js';
 import { parentNames } from './indicators/domain.js';
 import { lookupExpressions, type CanonicalUrl } from './indicators/url.js';
 import { formatMessage, type ErrorCode, type ErrorParams } from './errors.js';
-import { ValueFlag, valueAttributes, valueFlags, valueList, valueTextEquals } from './store/value.js';
+import { ValueFlag, valueAttributes, valueFlags, valueList, valueSeen, valueTextEquals } from './store/value.js';
 import type { Attributes, ListKind } from './build/types.js';
 import type { Catalog, OpenGeneration, OpenShard } from './store/catalog.js';
 
@@ -41,6 +41,9 @@ export interface Match {
   /** The feed entry that matched, for IP, domain and URL entries: "10.0.0.0/8", "example.com", "evil.com/a/". */
   readonly entry?: string;
   readonly matchedBy?: MatchKind;
+  /** Delta feeds: when the entry was first and last seen in the feed's files (ISO 8601). */
+  readonly firstSeen?: string;
+  readonly lastSeen?: string;
   readonly attributes?: Attributes;
 }
 
@@ -149,6 +152,7 @@ class MatchCollector {
     // The value buffer is only valid until the next get, so it is decoded now.
     const list = valueList(value) ?? generation.feed.list;
     const attributes = valueAttributes(value);
+    const seen = valueSeen(value);
     const match: Match = {
       feed: generation.feed.id,
       list,
@@ -156,6 +160,9 @@ class MatchCollector {
       generation: generation.name,
       ...(entry === undefined ? {} : { entry }),
       ...(matchedBy === undefined ? {} : { matchedBy }),
+      ...(seen === undefined
+        ? {}
+        : { firstSeen: new Date(seen.first * 1000).toISOString(), lastSeen: new Date(seen.last * 1000).toISOString() }),
       ...(attributes === undefined ? {} : { attributes }),
     };
     if (this.matches === NO_MATCHES) this.matches = [];

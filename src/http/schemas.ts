@@ -19,6 +19,8 @@ const match = {
     generation: { type: 'string' },
     entry: { type: 'string' },
     matchedBy: { type: 'string' },
+    firstSeen: { type: 'string' },
+    lastSeen: { type: 'string' },
     attributes: { type: 'object', additionalProperties: true },
   },
   required: ['feed', 'list', 'generation'],
