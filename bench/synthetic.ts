@@ -34,22 +34,28 @@ export function absentSha256(count: number, seed: number): string[] {
   return Array.from({ length: count }, () => random.hex(32));
 }
 
-/** IPv4 and IPv6 prefix lengths of the synthetic IP feed: 10 lengths, as a mixed blocklist has. */
-const IPV4_PREFIXES = [32, 32, 32, 32, 24, 24, 28, 20, 16, 12] as const;
-const IPV6_PREFIXES = [128, 64, 56, 48, 32] as const;
+/**
+ * Prefix lengths of the synthetic IP feed, weighted as in real blocklists: mostly single addresses,
+ * then /24s and small ranges, a few wide ones. 11 IPv4 and 4 IPv6 lengths; wide ranges stay rare so
+ * that addresses outside the feed's space really miss.
+ */
+const IPV4_PREFIXES = [32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 24, 24, 24, 31, 30, 29, 28, 27, 26, 22] as const;
+const IPV4_RARE_PREFIXES = [20, 16] as const;
+const IPV6_PREFIXES = [128, 128, 128, 64, 56, 48] as const;
 
-function ipv4Text(random: DeterministicRandom, prefix: number): string {
-  // 11.0.0.0/8 to 99.255.255.255: public space, so the reserved-range policy keeps every entry.
-  const first = 11 + random.below(89);
+function ipv4Text(random: DeterministicRandom, prefix: number, firstOctetBase = 11): string {
+  // Feed entries fall in 11.0.0.0 to 99.255.255.255 and absent addresses in 111 to 199: both public
+  // space, so the reserved-range policy keeps every entry, and no absent address is inside an entry.
+  const first = firstOctetBase + random.below(89);
   const value = ((first << 24) | (random.nextUint32() & 0xffffff)) >>> 0;
   const masked = prefix === 32 ? value : (value & (~0 << (32 - prefix))) >>> 0;
   const text = [masked >>> 24, (masked >>> 16) & 255, (masked >>> 8) & 255, masked & 255].join('.');
   return prefix === 32 ? text : `${text}/${prefix}`;
 }
 
-function ipv6Text(random: DeterministicRandom, prefix: number): string {
-  // 2a00::/12 style global unicast, then random groups; the builder masks host bits of prefixes.
-  const groups = [0x2a00 | random.below(0x100)];
+function ipv6Text(random: DeterministicRandom, prefix: number, firstGroup = 0x2a00): string {
+  // Global unicast under the first group, then random groups; the builder masks host bits of prefixes.
+  const groups = [firstGroup | random.below(0x100)];
   for (let i = 1; i < 8; i++) groups.push(random.below(0x10000));
   const text = groups.map((group) => group.toString(16)).join(':');
   return prefix === 128 ? text : `${text}/${prefix}`;
@@ -79,7 +85,12 @@ export function writeIndicatorLists(
   const ipLines: string[] = [];
   for (let i = 0; i < counts.ips; i++) {
     const v4 = i % 5 !== 0;
-    const prefix = v4 ? IPV4_PREFIXES[random.below(IPV4_PREFIXES.length)]! : IPV6_PREFIXES[random.below(IPV6_PREFIXES.length)]!;
+    const rare = i % 1000 === 1;
+    const prefix = v4
+      ? rare
+        ? IPV4_RARE_PREFIXES[random.below(IPV4_RARE_PREFIXES.length)]!
+        : IPV4_PREFIXES[random.below(IPV4_PREFIXES.length)]!
+      : IPV6_PREFIXES[random.below(IPV6_PREFIXES.length)]!;
     const entry = v4 ? ipv4Text(random, prefix) : ipv6Text(random, prefix);
     ipLines.push(entry);
     if (i % every(counts.ips) === 0) out.ips.push(entry.split('/')[0]!);
@@ -109,7 +120,7 @@ export function absentIndicators(count: number, seed: number): MixedSamples {
   const random = new DeterministicRandom(seed ^ 0x5a5a_5a5a);
   const out: MixedSamples = { ips: [], domains: [], urls: [] };
   for (let i = 0; i < count; i++) {
-    out.ips.push(i % 5 === 0 ? ipv6Text(random, 128) : ipv4Text(random, 32));
+    out.ips.push(i % 5 === 0 ? ipv6Text(random, 128, 0x2c00) : ipv4Text(random, 32, 111));
     out.domains.push(`mail.${random.hex(4)}absent.com`);
     out.urls.push(`https://www.${random.hex(4)}.absent.org/a/b/${random.hex(4)}.html?q=${random.below(1000)}`);
   }

@@ -20,7 +20,7 @@ import { DIGEST_BYTES, KeyTag, decodeHexInto, hashTypeOfDigestLength, type HashT
 import { BLOOM_PROBE_OFFSET, PROBE_BYTES, probeOf, shardOfProbe } from './indicators/keys.js';
 import { digestStringInto } from './indicators/digest.js';
 import { classifyItem, type ItemType } from './indicators/classify.js';
-import { formatNetwork, maskInto, type IpNetwork } from './indicators/ip.js';
+import { formatNetwork, maskInto, parseIpv4Into, type IpNetwork } from './indicators/ip.js';
 import { parentNames } from './indicators/domain.js';
 import { lookupExpressions, type CanonicalUrl } from './indicators/url.js';
 import { formatMessage, type ErrorCode, type ErrorParams } from './errors.js';
@@ -54,6 +54,8 @@ export interface LookupResult {
   readonly canonical?: string;
   readonly verdict: Verdict;
   readonly conflict?: true;
+  /** A CIDR query matched more entries than a reply lists (MAX_RANGE_MATCHES per feed). */
+  readonly truncated?: true;
   readonly code?: ErrorCode;
   readonly error?: string;
   readonly matches: Match[];
@@ -74,7 +76,7 @@ export interface BatchResult {
 /** Shared by every result without matches, so a miss allocates no array; frozen so no caller can fill it. */
 const NO_MATCHES: Match[] = Object.freeze([]) as unknown as Match[];
 const MAX_ECHO_CHARACTERS = 256;
-/** Entries reported for one CIDR query, at most; a /8 query against a large feed could list millions. */
+/** Entries inside a queried CIDR range reported per feed, at most; a /8 against a large feed could list millions. */
 export const MAX_RANGE_MATCHES = 1000;
 
 /** The serving generations grouped by the key types they hold, rebuilt when the catalog swaps. */
@@ -134,6 +136,8 @@ class MatchCollector {
   matches: Match[] = NO_MATCHES;
   allow = false;
   deny = false;
+  /** A CIDR query's entries were cut at MAX_RANGE_MATCHES for some feed. */
+  truncated = false;
   /** Prefix length of each IP match, parallel to `matches`, for ordering across feeds. */
   private specificity: number[] | undefined;
 
@@ -147,7 +151,7 @@ class MatchCollector {
   }
 
   add(generation: OpenGeneration, value: Uint8Array, entry?: string, matchedBy?: MatchKind, prefix?: number): void {
-    if (prefix !== undefined) (this.specificity ??= new Array<number>(this.matches.length).fill(-1)).push(prefix);
+    if (prefix !== undefined) (this.specificity ??= new Array<number>(this.matches.length).fill(Number.POSITIVE_INFINITY)).push(prefix);
     else this.specificity?.push(-1);
     // The value buffer is only valid until the next get, so it is decoded now.
     const list = valueList(value) ?? generation.feed.list;
@@ -175,7 +179,8 @@ class MatchCollector {
     const verdict: Verdict = this.deny ? 'deny' : this.allow ? 'allow' : 'unknown';
     const result: LookupResult =
       canonical === undefined ? { item, type, verdict, matches: this.matches } : { item, type, canonical, verdict, matches: this.matches };
-    return this.deny && this.allow ? { ...result, conflict: true } : result;
+    const withConflict = this.deny && this.allow ? { ...result, conflict: true as const } : result;
+    return this.truncated ? { ...withConflict, truncated: true } : withConflict;
   }
 }
 
@@ -190,6 +195,8 @@ export class Matcher {
   private readonly ipv6Key = Buffer.alloc(18);
   private readonly digestKey = Buffer.alloc(17);
   private readonly probe = new Uint8Array(PROBE_BYTES);
+  /** The IPv4 fast path's address, rewritten by each lookup. */
+  private readonly ipv4Address: IpNetwork = { family: 4, bytes: new Uint8Array(4), prefix: 32 };
   private index: FeedIndex = indexFeeds([]);
 
   constructor(private readonly catalog: Catalog) {}
@@ -225,6 +232,13 @@ export class Matcher {
         const key = this.hashKeys[type];
         key[0] = KeyTag[type];
         return this.lookupHash(index, echoOf(item), type, key);
+      }
+      // Fast path: a plain dotted quad, the bulk of firewall traffic, parsed without allocating.
+      const first = item.charCodeAt(0);
+      if (first >= 0x30 && first <= 0x39 && item.length <= 15 && parseIpv4Into(item, this.ipv4Address.bytes, 0)) {
+        const collector = new MatchCollector();
+        this.matchAddress(index, this.ipv4Address, collector, 'network');
+        return collector.result(item, 'ipv4', item);
       }
       return this.lookupClassified(index, echoOf(item), classifyItem(item));
     }
@@ -309,6 +323,7 @@ export class Matcher {
         if (prefix > network.prefix) continue;
         key[1] = prefix;
         maskInto(network.bytes, prefix, key, 2);
+        if (generation.prefixFilter !== undefined && !generation.prefixFilter.mayContain(network.family, key, 2, prefix)) continue;
         const value = this.get(generation, key, probeOf(key, key.length, this.probe));
         if (value === undefined) continue;
         const entry = formatNetwork({ family: network.family, bytes: key.subarray(2), prefix });
@@ -327,17 +342,20 @@ export class Matcher {
     const width = v4 ? 4 : 16;
     const last = Uint8Array.from(network.bytes);
     for (let bit = network.prefix; bit < width * 8; bit++) last[bit >>> 3]! |= 0x80 >>> (bit & 7);
-    let reported = 0;
-
+    // The limit applies per feed, so a large allow feed can never hide a deny feed's entries.
     for (const generation of feeds) {
+      let reported = 0;
       const lengths = v4 ? generation.manifest.prefixLengths.ipv4 : generation.manifest.prefixLengths.ipv6;
-      for (const prefix of lengths) {
+      scan: for (const prefix of lengths) {
         if (prefix <= network.prefix) continue;
         const start = Buffer.from([tag, prefix, ...network.bytes]);
         const end = Buffer.from([tag, prefix, ...last]);
         for (const shard of generation.shards) {
           for (const { key, value } of shard.db.getRange({ start, end, inclusiveEnd: true })) {
-            if (reported >= MAX_RANGE_MATCHES) return;
+            if (reported >= MAX_RANGE_MATCHES) {
+              collector.truncated = true;
+              break scan;
+            }
             const entry = formatNetwork({ family: network.family, bytes: (key as Buffer).subarray(2), prefix });
             collector.add(generation, value as Buffer, entry, 'overlap');
             reported++;

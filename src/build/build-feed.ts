@@ -19,8 +19,9 @@ import { FORMATS } from '../feeds/formats/index.js';
 import { FileFeedSource, type SourceFingerprint } from '../feeds/input.js';
 import { failpoint } from '../failpoints.js';
 import type { Logger } from '../logger.js';
-import { MANIFEST_FILE, TEMP_PREFIX, feedDirectory, newGenerationName, shardFileNames } from '../store/layout.js';
+import { MANIFEST_FILE, PREFIX_FILTER_FILE, TEMP_PREFIX, feedDirectory, newGenerationName, shardFileNames } from '../store/layout.js';
 import { ShardPartitioner } from './partition.js';
+import { PrefixFilter } from '../store/prefix-filter.js';
 import { IndicatorPolicy } from './indicator-policy.js';
 import type { ShardWriteRequest, ShardWriteResult } from './shard-writer.js';
 import { STORE_FORMAT_VERSION, type Manifest } from './manifest.js';
@@ -147,7 +148,9 @@ export async function buildGeneration(context: BuildContext, feed: FeedConfig, i
     let duplicates = 0;
     const ipv4Prefixes = new Set<number>();
     const ipv6Prefixes = new Set<number>();
+    const prefixFilter = new PrefixFilter();
     for (const result of results) {
+      prefixFilter.merge(PrefixFilter.deserialize(result.prefixFilter));
       for (const prefix of result.prefixLengths.ipv4) ipv4Prefixes.add(prefix);
       for (const prefix of result.prefixLengths.ipv6) ipv6Prefixes.add(prefix);
       keys += result.keys;
@@ -197,6 +200,7 @@ export async function buildGeneration(context: BuildContext, feed: FeedConfig, i
       bloom: { bitsPerKey: context.build.bloomBitsPerKey, hashes: context.build.bloomHashes, bytes: directoryBytes(temporaryDir, bloomNames) },
       storeBytes: directoryBytes(temporaryDir, lmdbNames),
     };
+    if (ipv4Prefixes.size + ipv6Prefixes.size > 0) prefixFilter.writeFile(join(temporaryDir, PREFIX_FILTER_FILE));
     failpoint('build:before-publish');
     writeFileSync(join(temporaryDir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`, { flush: true });
     renameSync(temporaryDir, join(feedDir, generation));

@@ -7,6 +7,7 @@
 import { open } from 'lmdb';
 import { BlockedBloomFilter, type BloomSizing } from '../store/bloom.js';
 import { BLOOM_PROBE_OFFSET, KeyTag, PROBE_BYTES, keyTypeOfTag, probeOf } from '../indicators/keys.js';
+import { PrefixFilter } from '../store/prefix-filter.js';
 import { ValueFlag, valueSeen, withFlags, withSeen } from '../store/value.js';
 import { ListCode } from './types.js';
 import type { ShardRecords } from './partition.js';
@@ -25,6 +26,8 @@ export interface ShardWriteResult {
   readonly duplicatesByType: Record<string, number>;
   /** IP prefix lengths present in this shard, longest first. */
   readonly prefixLengths: { readonly ipv4: number[]; readonly ipv6: number[] };
+  /** The shard's IP presence map (store/prefix-filter.ts), serialized. */
+  readonly prefixFilter: Uint8Array;
   readonly sortMs: number;
   readonly writeMs: number;
 }
@@ -145,6 +148,7 @@ export function writeShard(request: ShardWriteRequest): ShardWriteResult {
   let duplicates = 0;
   const ipv4Prefixes = new Set<number>();
   const ipv6Prefixes = new Set<number>();
+  const prefixFilter = new PrefixFilter();
   const probe = new Uint8Array(PROBE_BYTES);
 
   const db = open({
@@ -184,8 +188,13 @@ export function writeShard(request: ShardWriteRequest): ShardWriteResult {
           duplicatesByType[type] = (duplicatesByType[type] ?? 0) + extra;
         }
         keysByType[type] = (keysByType[type] ?? 0) + 1;
-        if (tag === KeyTag.ipv4) ipv4Prefixes.add(key[1]!);
-        else if (tag === KeyTag.ipv6) ipv6Prefixes.add(key[1]!);
+        if (tag === KeyTag.ipv4) {
+          ipv4Prefixes.add(key[1]!);
+          prefixFilter.add(4, key, 2, key[1]!);
+        } else if (tag === KeyTag.ipv6) {
+          ipv6Prefixes.add(key[1]!);
+          prefixFilter.add(6, key, 2, key[1]!);
+        }
 
         let value: Uint8Array = valueBuffer.subarray(valueStart(kept), valueEnds[kept]!);
         if (extra > 0 && flags !== valueFlagsAt(values, valueStart(kept), valueEnds[kept]!)) value = withFlags(value, flags);
@@ -207,6 +216,7 @@ export function writeShard(request: ShardWriteRequest): ShardWriteResult {
     keysByType,
     duplicatesByType,
     prefixLengths: { ipv4: descending(ipv4Prefixes), ipv6: descending(ipv6Prefixes) },
+    prefixFilter: prefixFilter.serialize(),
     sortMs,
     writeMs: performance.now() - writeStarted,
   };

@@ -34,6 +34,7 @@ export const lookupResult = {
     canonical: { type: 'string' },
     verdict: { type: 'string', enum: ['allow', 'deny', 'unknown', 'invalid'] },
     conflict: { type: 'boolean' },
+    truncated: { type: 'boolean' },
     code: { type: 'string' },
     error: { type: 'string' },
     matches: { type: 'array', items: match },

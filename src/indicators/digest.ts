@@ -26,22 +26,36 @@ function fmix(h: number): number {
   return h;
 }
 
-type ByteAt = (index: number) => number;
+/** Reads the little-endian 32-bit word at `offset` of a string's char codes (low 8 bits each). */
+function wordOfString(text: string, offset: number): number {
+  return (
+    (text.charCodeAt(offset) & 0xff) |
+    ((text.charCodeAt(offset + 1) & 0xff) << 8) |
+    ((text.charCodeAt(offset + 2) & 0xff) << 16) |
+    ((text.charCodeAt(offset + 3) & 0xff) << 24)
+  );
+}
 
-function murmur128(length: number, byteAt: ByteAt, seed: number, out: Uint8Array, offset: number): void {
-  let h1 = seed;
-  let h2 = seed;
-  let h3 = seed;
-  let h4 = seed;
-  const blocks = length >>> 4;
+function wordOfBytes(bytes: Uint8Array, offset: number): number {
+  return bytes[offset]! | (bytes[offset + 1]! << 8) | (bytes[offset + 2]! << 16) | (bytes[offset + 3]! << 24);
+}
 
-  for (let block = 0; block < blocks; block++) {
-    const i = block << 4;
-    let k1 = byteAt(i) | (byteAt(i + 1) << 8) | (byteAt(i + 2) << 16) | (byteAt(i + 3) << 24);
-    let k2 = byteAt(i + 4) | (byteAt(i + 5) << 8) | (byteAt(i + 6) << 16) | (byteAt(i + 7) << 24);
-    let k3 = byteAt(i + 8) | (byteAt(i + 9) << 8) | (byteAt(i + 10) << 16) | (byteAt(i + 11) << 24);
-    let k4 = byteAt(i + 12) | (byteAt(i + 13) << 8) | (byteAt(i + 14) << 16) | (byteAt(i + 15) << 24);
+/** The four lanes of MurmurHash3 x86_128 while its 16-byte blocks are mixed in. */
+class State {
+  h1 = 0;
+  h2 = 0;
+  h3 = 0;
+  h4 = 0;
 
+  reset(seed: number): void {
+    this.h1 = seed;
+    this.h2 = seed;
+    this.h3 = seed;
+    this.h4 = seed;
+  }
+
+  block(k1: number, k2: number, k3: number, k4: number): void {
+    let { h1, h2, h3, h4 } = this;
     k1 = Math.imul(rotl(Math.imul(k1, C1), 15), C2);
     h1 ^= k1;
     h1 = rotl(h1, 19) + h2;
@@ -58,49 +72,49 @@ function murmur128(length: number, byteAt: ByteAt, seed: number, out: Uint8Array
     h4 ^= k4;
     h4 = rotl(h4, 13) + h1;
     h4 = (Math.imul(h4, 5) + 0x32ac3b17) | 0;
+    this.h1 = h1;
+    this.h2 = h2;
+    this.h3 = h3;
+    this.h4 = h4;
   }
 
-  // Tail: the last 0..15 bytes.
-  const tail = blocks << 4;
-  let k1 = 0;
-  let k2 = 0;
-  let k3 = 0;
-  let k4 = 0;
-  const rest = length & 15;
-  for (let j = rest - 1; j >= 0; j--) {
-    const byte = byteAt(tail + j);
-    if (j >= 12) k4 ^= byte << ((j - 12) * 8);
-    else if (j >= 8) k3 ^= byte << ((j - 8) * 8);
-    else if (j >= 4) k2 ^= byte << ((j - 4) * 8);
-    else k1 ^= byte << (j * 8);
+  /** Mixes the tail words (the last 0 to 15 bytes, zero-padded) and writes the digest. */
+  finish(k1: number, k2: number, k3: number, k4: number, length: number, out: Uint8Array, offset: number): void {
+    let { h1, h2, h3, h4 } = this;
+    const rest = length & 15;
+    if (rest > 12) h4 ^= Math.imul(rotl(Math.imul(k4, C4), 18), C1);
+    if (rest > 8) h3 ^= Math.imul(rotl(Math.imul(k3, C3), 17), C4);
+    if (rest > 4) h2 ^= Math.imul(rotl(Math.imul(k2, C2), 16), C3);
+    if (rest > 0) h1 ^= Math.imul(rotl(Math.imul(k1, C1), 15), C2);
+
+    h1 ^= length;
+    h2 ^= length;
+    h3 ^= length;
+    h4 ^= length;
+    h1 = (h1 + h2 + h3 + h4) | 0;
+    h2 = (h2 + h1) | 0;
+    h3 = (h3 + h1) | 0;
+    h4 = (h4 + h1) | 0;
+    h1 = fmix(h1);
+    h2 = fmix(h2);
+    h3 = fmix(h3);
+    h4 = fmix(h4);
+    h1 = (h1 + h2 + h3 + h4) | 0;
+    h2 = (h2 + h1) | 0;
+    h3 = (h3 + h1) | 0;
+    h4 = (h4 + h1) | 0;
+
+    writeUint32(out, offset, h1);
+    writeUint32(out, offset + 4, h2);
+    writeUint32(out, offset + 8, h3);
+    writeUint32(out, offset + 12, h4);
   }
-  if (rest > 12) h4 ^= Math.imul(rotl(Math.imul(k4, C4), 18), C1);
-  if (rest > 8) h3 ^= Math.imul(rotl(Math.imul(k3, C3), 17), C4);
-  if (rest > 4) h2 ^= Math.imul(rotl(Math.imul(k2, C2), 16), C3);
-  if (rest > 0) h1 ^= Math.imul(rotl(Math.imul(k1, C1), 15), C2);
-
-  h1 ^= length;
-  h2 ^= length;
-  h3 ^= length;
-  h4 ^= length;
-  h1 = (h1 + h2 + h3 + h4) | 0;
-  h2 = (h2 + h1) | 0;
-  h3 = (h3 + h1) | 0;
-  h4 = (h4 + h1) | 0;
-  h1 = fmix(h1);
-  h2 = fmix(h2);
-  h3 = fmix(h3);
-  h4 = fmix(h4);
-  h1 = (h1 + h2 + h3 + h4) | 0;
-  h2 = (h2 + h1) | 0;
-  h3 = (h3 + h1) | 0;
-  h4 = (h4 + h1) | 0;
-
-  writeUint32(out, offset, h1);
-  writeUint32(out, offset + 4, h2);
-  writeUint32(out, offset + 8, h3);
-  writeUint32(out, offset + 12, h4);
 }
+
+const state = new State();
+
+/** The tail's four words, zero-padded: byte j of the tail goes to word j >> 2, bits (j & 3) * 8. */
+const tailWords = new Int32Array(4);
 
 function writeUint32(out: Uint8Array, offset: number, value: number): void {
   out[offset] = value >>> 24;
@@ -111,10 +125,28 @@ function writeUint32(out: Uint8Array, offset: number, value: number): void {
 
 /** Writes the 16-byte digest of an ASCII string into out[offset .. offset + 16). */
 export function digestStringInto(text: string, out: Uint8Array, offset: number, seed = 0): void {
-  murmur128(text.length, (index) => text.charCodeAt(index) & 0xff, seed, out, offset);
+  const length = text.length;
+  const blocks = length >>> 4;
+  state.reset(seed);
+  for (let block = 0; block < blocks; block++) {
+    const i = block << 4;
+    state.block(wordOfString(text, i), wordOfString(text, i + 4), wordOfString(text, i + 8), wordOfString(text, i + 12));
+  }
+  tailWords.fill(0);
+  for (let j = 0, at = blocks << 4; at < length; j++, at++) tailWords[j >> 2]! |= (text.charCodeAt(at) & 0xff) << ((j & 3) * 8);
+  state.finish(tailWords[0]!, tailWords[1]!, tailWords[2]!, tailWords[3]!, length, out, offset);
 }
 
 /** Writes the 16-byte digest of bytes[start .. end) into out[offset .. offset + 16). */
 export function digestBytesInto(bytes: Uint8Array, start: number, end: number, out: Uint8Array, offset: number, seed = 0): void {
-  murmur128(end - start, (index) => bytes[start + index]!, seed, out, offset);
+  const length = end - start;
+  const blocks = length >>> 4;
+  state.reset(seed);
+  for (let block = 0; block < blocks; block++) {
+    const i = start + (block << 4);
+    state.block(wordOfBytes(bytes, i), wordOfBytes(bytes, i + 4), wordOfBytes(bytes, i + 8), wordOfBytes(bytes, i + 12));
+  }
+  tailWords.fill(0);
+  for (let j = 0, at = start + (blocks << 4); at < end; j++, at++) tailWords[j >> 2]! |= bytes[at]! << ((j & 3) * 8);
+  state.finish(tailWords[0]!, tailWords[1]!, tailWords[2]!, tailWords[3]!, length, out, offset);
 }

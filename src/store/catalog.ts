@@ -15,7 +15,8 @@ import { VerdictError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { readManifest, type Manifest } from '../build/manifest.js';
 import { BlockedBloomFilter } from './bloom.js';
-import { feedDirectory, readCurrent, removePartialBuilds, shardFileNames } from './layout.js';
+import { PREFIX_FILTER_FILE, feedDirectory, readCurrent, removePartialBuilds, shardFileNames } from './layout.js';
+import { PrefixFilter } from './prefix-filter.js';
 
 const CLOSE_DELAY_MS = 10_000;
 
@@ -30,6 +31,8 @@ export interface OpenGeneration {
   readonly directory: string;
   readonly manifest: Manifest;
   readonly shards: readonly OpenShard[];
+  /** Present when the generation holds IP entries. */
+  readonly prefixFilter?: PrefixFilter;
 }
 
 export interface FeedState {
@@ -64,6 +67,9 @@ export function openGeneration(dataDir: string, feed: FeedConfig, name: string):
       });
       shards.push({ db, bloom });
     }
+    const prefixPath = join(directory, PREFIX_FILTER_FILE);
+    const hasIps = manifest.prefixLengths.ipv4.length + manifest.prefixLengths.ipv6.length > 0;
+    if (hasIps) return { feed, name, directory, manifest, shards, prefixFilter: PrefixFilter.readFile(prefixPath) };
     return { feed, name, directory, manifest, shards };
   } catch (error) {
     for (const shard of shards) void shard.db.close();

@@ -29,6 +29,8 @@ import { VerdictError } from '../errors.js';
 export const CURRENT_FILE = 'CURRENT';
 export const LOCK_FILE = 'BUILD.lock';
 export const MANIFEST_FILE = 'MANIFEST.json';
+/** IP presence map of a generation that holds IP entries (see prefix-filter.ts). */
+export const PREFIX_FILTER_FILE = 'PREFIXES.bin';
 export const TEMP_PREFIX = '.tmp-';
 const GENERATION_PATTERN = /^\d{8}T\d{9}Z-[0-9a-f]{6}$/;
 

@@ -62,7 +62,7 @@ export function ipv4NetworkContains(network: Ipv4Network, address: number): bool
   return address >= network.base && address < network.base + size;
 }
 
-/** Checks whether `inner` lies inside `outer` (or is it). */
+/** Checks whether `inner` lies inside `outer` or equals it. */
 export function ipv4NetworkCovers(outer: Ipv4Network, inner: Ipv4Network): boolean {
   return outer.prefix <= inner.prefix && ipv4NetworkContains(outer, inner.base);
 }
@@ -74,9 +74,9 @@ export interface PlainUrl {
   readonly scheme: string;
   readonly host: string;
   readonly hostIsIp: boolean;
-  /** Starts with "/". */
+  /** Path, starting with "/". */
   readonly path: string;
-  /** Text after "?", "" for a bare "?", undefined without one. */
+  /** Query after "?": empty for a bare "?", undefined when the URL has none. */
   readonly query: string | undefined;
 }
 
@@ -111,15 +111,15 @@ export function canonicalOf(url: PlainUrl): string {
   return `${url.scheme}://${url.host}${url.path}${url.query === undefined ? '' : `?${url.query}`}`;
 }
 
-/** The Safe Browsing expression a feed entry is stored under: host, path and query. */
+/** Returns the Safe Browsing expression a feed entry is stored under: host, path and query. */
 export function expressionOf(url: PlainUrl): string {
   return `${url.host}${url.path}${url.query === undefined ? '' : `?${url.query}`}`;
 }
 
 /**
- * The host suffixes a lookup of `url` tries, as Safe Browsing's "URLs and Hashing" lists them:
- * the exact host, then up to 4 suffixes built from its last 5 labels by dropping the leading
- * label, never the top-level label alone. An IP host is tried as is.
+ * Lists the host suffixes a Safe Browsing lookup of `url` tries. They are the exact host, then up to
+ * 4 suffixes built from its last 5 labels by dropping the leading label, never the top-level label
+ * alone. An IP host is tried as is.
  */
 export function lookupHosts(url: PlainUrl): string[] {
   if (url.hostIsIp) return [url.host];
@@ -130,8 +130,8 @@ export function lookupHosts(url: PlainUrl): string[] {
 }
 
 /**
- * The paths a lookup of `url` tries: the path with its query, the path alone, and up to 4 prefixes
- * from the root ("/", "/a/", "/a/b/", "/a/b/c/"), each listed once.
+ * Lists the paths a Safe Browsing lookup of `url` tries, each once. They are the path with its
+ * query, the path alone, and up to 4 prefixes from the root ("/", "/a/", "/a/b/", "/a/b/c/").
  */
 export function lookupPaths(url: PlainUrl): string[] {
   const paths: string[] = [];
@@ -145,13 +145,13 @@ export function lookupPaths(url: PlainUrl): string[] {
   return paths;
 }
 
-/** Every Safe Browsing expression of `url`: each host with each path. */
+/** Lists every Safe Browsing expression of `url`: each host with each path. */
 export function lookupExpressionsOf(url: PlainUrl): string[] {
   const paths = lookupPaths(url);
   return lookupHosts(url).flatMap((host) => paths.map((path) => `${host}${path}`));
 }
 
-/** A domain name and its parents on label boundaries, the name first, down to two labels. */
+/** Lists a domain name and its parents on label boundaries, the name first, down to two labels. */
 export function parentNamesOf(name: string): string[] {
   const labels = name.split('.');
   const names: string[] = [];
@@ -166,7 +166,7 @@ export interface SpamhausEntry {
   readonly sblId: string;
 }
 
-/** Reads `CIDR ; SBLnnn` lines; lines starting with `;` are comments. */
+/** Reads `CIDR ; SBLnnn` lines and skips comment lines, which start with `;`. */
 export function readSpamhausDrop(): SpamhausEntry[] {
   const entries: SpamhausEntry[] = [];
   for (const line of linesOf(SPAMHAUS_DROP_FILE)) {

@@ -1,7 +1,7 @@
 /**
- * Expected matches and feed status for the HTTP tests of IP, domain and URL feeds: the feed entries
- * of a test configuration with their indicator policy, the match a served feed must report, and
- * the status and manifest of each feed.
+ * Helpers for the HTTP tests of IP, domain and URL feeds. They describe feed entries with their
+ * indicator policy, build the match a served feed must report, and read each feed's status and
+ * manifest.
  */
 import { join } from 'node:path';
 import type { VerdictConfig } from '../../src/config.js';

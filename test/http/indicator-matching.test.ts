@@ -1,14 +1,14 @@
 /**
  * IP, CIDR, domain and URL matching through the HTTP API. The test writes small `indicator-list`
- * feeds, real worker threads build them into LMDB stores, and a real server on 127.0.0.1 answers
- * lookups sent with undici. Every case states the whole result: verdict, type, canonical form and
- * each match's feed, entry and matchedBy.
+ * feeds, real worker threads build them into LMDB stores, and a real server on 127.0.0.1 handles
+ * the lookups the test sends with undici. Every case states the whole result: verdict, type,
+ * canonical form and each match's feed, entry and matchedBy.
  */
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { ErrorCode } from '../../src/errors.js';
 import type { ItemType } from '../../src/indicators/classify.js';
-import type { LookupResult, Match, MatchKind, Verdict, VerdictCounts } from '../../src/lookup.js';
+import { MAX_RANGE_MATCHES, type LookupResult, type Match, type MatchKind, type Verdict, type VerdictCounts } from '../../src/lookup.js';
 import { lookupJson, lookupMsgpack, lookupOne } from '../helpers/http.js';
 import { ServedFeeds, feedStatus, lineNumberOf, type PolicyFeed } from '../helpers/served-feeds.js';
 import { TestBed } from '../helpers/testbed.js';
@@ -18,10 +18,10 @@ const MD5 = digestOf('md5', 'verdict indicator matching');
 const SHA1 = digestOf('sha1', 'verdict indicator matching');
 const SHA256 = digestOf('sha256', 'verdict indicator matching');
 
-/** Lines of a feed file; the file ends with a newline. */
+/** Joins the lines of a feed file and ends it with a newline. */
 const fileText = (lines: readonly string[]): string => `${lines.join('\n')}\n`;
 
-// Feed files. Addresses outside reserved space are real public ranges: the test only stores them.
+// Feed files. Addresses outside reserved space are real public ranges, which the test stores and never contacts.
 const IP_DENY = fileText([
   '# Overlapping ranges that all contain 11.22.33.44; the /32 and the bare address are one key.',
   '11.0.0.0/8',
@@ -64,8 +64,11 @@ const DOMAINS_BOTH = fileText([
 const DOMAINS_EXACT = fileText(['higan.org', '*.sub-only.org', '.both-marker.org']);
 const DOMAINS_SUBDOMAINS = fileText(['higan.org']);
 const DOMAINS_ALLOW = fileText(['safe.higan.org']);
-const URLS = fileText(['evil.example/path/', 'http://evil.example/q.php?id=7', 'http://hostlevel.example/']);
+const URLS = fileText(['evil.example/path/', 'http://evil.example/q.php?id=7', 'http://hostlevel.example/', 'http://11.22.33.44/drop.exe']);
 const HASHES = fileText([MD5, SHA1, SHA256]);
+/** One more address inside 77.1.0.0/16 than a range query reports (MAX_RANGE_MATCHES). */
+const BULK_ALLOW = fileText(Array.from({ length: MAX_RANGE_MATCHES + 1 }, (_, index) => `77.1.${index >> 8}.${index & 0xff}`));
+const LATE_DENY = fileText(['77.1.200.1']);
 
 function feeds(bed: TestBed): PolicyFeed[] {
   const list = (name: string, text: string): string => bed.writeFile(name, text);
@@ -103,6 +106,9 @@ function feeds(bed: TestBed): PolicyFeed[] {
     { id: 'domains-allow', list: 'allow', format: 'indicator-list', path: list('domains-allow.txt', DOMAINS_ALLOW), options: { type: 'domain' } },
     { id: 'urls', list: 'deny', format: 'indicator-list', path: list('urls.txt', URLS), category: 'malware-url', options: { type: 'url' } },
     { id: 'hashes', list: 'deny', format: 'indicator-list', path: list('hashes.txt', HASHES), options: { type: 'hash' } },
+    // Configured after bulk-allow, so a range scan reaches it only after bulk-allow's entries.
+    { id: 'bulk-allow', list: 'allow', format: 'indicator-list', path: list('bulk-allow.txt', BULK_ALLOW), options: { type: 'ip' } },
+    { id: 'late-deny', list: 'deny', format: 'indicator-list', path: list('late-deny.txt', LATE_DENY), options: { type: 'ip' } },
   ];
 }
 
@@ -190,7 +196,7 @@ async function expectCase(row: MatchCase): Promise<void> {
   expect(result).toEqual(expectedResult(row));
 }
 
-/** Sends a whole table in one batch: results in order and exact counts. */
+/** Sends a whole table in one batch and checks the results in order and the counts. */
 async function expectBatch(rows: readonly MatchCase[]): Promise<void> {
   const reply = await lookupJson(url, rows.map((row) => row.item));
   expect(reply.status).toBe(200);
@@ -447,6 +453,11 @@ const URL_CASES: readonly MatchCase[] = [
   { name: 'dot segments resolved', item: 'http://evil.example/a/../path/./x', type: 'url', canonical: 'http://evil.example/path/x', verdict: 'deny', matches: EVIL_PATH },
   { name: 'fragment removed', item: 'https://evil.example/path/#top', type: 'url', canonical: 'https://evil.example/path/', verdict: 'deny', matches: EVIL_PATH },
   { name: 'URL without scheme', item: 'evil.example/path/x', type: 'url', canonical: 'http://evil.example/path/x', verdict: 'deny', matches: EVIL_PATH },
+  { name: 'host with trailing dot', item: 'http://evil.example./path/', type: 'url', canonical: 'http://evil.example/path/', verdict: 'deny', matches: EVIL_PATH },
+  { name: 'escaped path', item: 'http://evil.example/%70ath/', type: 'url', canonical: 'http://evil.example/path/', verdict: 'deny', matches: EVIL_PATH },
+  { name: 'repeated slashes', item: 'http://evil.example//path//x', type: 'url', canonical: 'http://evil.example/path/x', verdict: 'deny', matches: EVIL_PATH },
+  { name: 'port dropped', item: 'HTTP://EVIL.EXAMPLE:8080/path/x', type: 'url', canonical: 'http://evil.example/path/x', verdict: 'deny', matches: EVIL_PATH },
+  { name: 'directory without slash', item: 'http://evil.example/path', type: 'url', canonical: 'http://evil.example/path', verdict: 'unknown', matches: [] },
   { name: 'other path', item: 'http://evil.example/other/', type: 'url', canonical: 'http://evil.example/other/', verdict: 'unknown', matches: [] },
   { name: 'path case kept', item: 'http://evil.example/PATH/', type: 'url', canonical: 'http://evil.example/PATH/', verdict: 'unknown', matches: [] },
   {
@@ -507,12 +518,37 @@ const URL_CASES: readonly MatchCase[] = [
     matches: ADDRESS_11_22_33_44.map(([feed, entry]) => [feed, entry, 'url-host'] as const),
   },
   {
+    name: 'hex octet host',
+    item: 'http://0x0b.22.33.44/',
+    type: 'url',
+    canonical: 'http://11.22.33.44/',
+    verdict: 'deny',
+    matches: ADDRESS_11_22_33_44.map(([feed, entry]) => [feed, entry, 'url-host'] as const),
+  },
+  {
+    name: 'decimal integer host',
+    item: 'http://185999660/',
+    type: 'url',
+    canonical: 'http://11.22.33.44/',
+    verdict: 'deny',
+    matches: ADDRESS_11_22_33_44.map(([feed, entry]) => [feed, entry, 'url-host'] as const),
+  },
+  {
     name: 'IPv6 host',
     item: 'http://[2a02:6b8:0:1::5]/x',
     type: 'url',
     canonical: 'http://[2a02:6b8:0:1::5]/x',
     verdict: 'deny',
     matches: ADDRESS_V6_5.map(([feed, entry]) => [feed, entry, 'url-host'] as const),
+  },
+  {
+    // As for a named host: the URL's own entry first, then the entries of its host.
+    name: 'URL entry on IP host',
+    item: 'http://11.22.33.44/drop.exe',
+    type: 'url',
+    canonical: 'http://11.22.33.44/drop.exe',
+    verdict: 'deny',
+    matches: [['urls', '11.22.33.44/drop.exe', 'url-expression'], ...ADDRESS_11_22_33_44.map(([feed, entry]) => [feed, entry, 'url-host'] as const)],
   },
   { name: 'unlisted host', item: 'http://unlisted.example/path/', type: 'url', canonical: 'http://unlisted.example/path/', verdict: 'unknown', matches: [] },
 ];
@@ -537,6 +573,14 @@ const TYPE_CASES: readonly MatchCase[] = [
   { name: 'domain prefix', item: 'domain:a.higan.org', type: 'domain', canonical: 'a.higan.org', verdict: 'deny', matches: BOTH_AND_SUBDOMAINS_HIGAN },
   { name: 'bare URL', item: 'http://sub.evil.example/path/', type: 'url', canonical: 'http://sub.evil.example/path/', verdict: 'deny', matches: EVIL_PATH },
   { name: 'bare URL without scheme', item: 'evil.example/path/', type: 'url', canonical: 'http://evil.example/path/', verdict: 'deny', matches: EVIL_PATH },
+  {
+    name: 'bare IP URL',
+    item: '11.22.33.44/x',
+    type: 'url',
+    canonical: 'http://11.22.33.44/x',
+    verdict: 'deny',
+    matches: ADDRESS_11_22_33_44.map(([feed, entry]) => [feed, entry, 'url-host'] as const),
+  },
   { name: 'url prefix with scheme', item: 'url:http://evil.example/path/', type: 'url', canonical: 'http://evil.example/path/', verdict: 'deny', matches: EVIL_PATH },
   {
     name: 'url prefix on host',
@@ -756,6 +800,22 @@ describe('overlaps across feeds', () => {
   });
 });
 
+describe('range match limit', () => {
+  test('narrow range finds deny', async () => {
+    const result = await lookupOne(url, 'cidr:77.1.200.0/24');
+    expect(result.verdict).toBe('deny');
+    expect(result.matches).toEqual([served.match('late-deny', '77.1.200.1', 'overlap')]);
+  });
+
+  test('limit keeps deny verdict', async () => {
+    // bulk-allow alone has more entries inside the range than a reply lists.
+    const result = await lookupOne(url, 'cidr:77.1.0.0/16');
+    expect(result.verdict).toBe('deny');
+    expect(result.conflict).toBe(true);
+    expect(result.matches.filter((match) => match.feed === 'late-deny')).toEqual([served.match('late-deny', '77.1.200.1', 'overlap')]);
+  });
+});
+
 describe('domains', () => {
   test.each(DOMAIN_CASES)('$name', expectCase);
 
@@ -863,7 +923,7 @@ describe('feed status', () => {
     },
     { id: 'domains-exact', keys: 3, keysByType: { domain: 3 }, records: 3, duplicates: 0, badLines: NO_BAD_LINES, filtered: NOTHING_FILTERED },
     { id: 'domains-subdomains', keys: 1, keysByType: { domain: 1 }, records: 1, duplicates: 0, badLines: NO_BAD_LINES, filtered: NOTHING_FILTERED },
-    { id: 'urls', keys: 3, keysByType: { url: 3 }, records: 3, duplicates: 0, badLines: NO_BAD_LINES, filtered: NOTHING_FILTERED },
+    { id: 'urls', keys: 4, keysByType: { url: 4 }, records: 4, duplicates: 0, badLines: NO_BAD_LINES, filtered: NOTHING_FILTERED },
     { id: 'hashes', keys: 3, keysByType: { md5: 1, sha1: 1, sha256: 1 }, records: 3, duplicates: 0, badLines: NO_BAD_LINES, filtered: NOTHING_FILTERED },
   ])('$id counts', async ({ id, keys, keysByType, records, duplicates, badLines, filtered }) => {
     const status = await feedStatus(url, id);

@@ -132,8 +132,8 @@ function maltrailAttributes(trail: (typeof maltrail)[number]): Attributes {
 }
 
 /**
- * IANA IPv4 special-purpose ranges (RFC 6890 registry): a feed without `reserved: true` filters
- * entries inside them or containing them.
+ * IPv4 ranges of the IANA special-purpose address registry. A feed without `reserved: true` filters
+ * the entries inside them or containing them.
  */
 const SPECIAL_IPV4 = [
   '0.0.0.0/8', '10.0.0.0/8', '100.64.0.0/10', '127.0.0.0/8', '169.254.0.0/16', '172.16.0.0/12', '192.0.0.0/24', '192.0.2.0/24',
@@ -166,9 +166,10 @@ function firstOf<T>(map: Map<string, T>, key: string, value: T): void {
 }
 
 /**
- * What each feed holds, keyed as lookups probe it, and the lookups that follow from it: an address
- * or range against every IPv4 entry, a domain and its parents against every domain entry and
- * host-level URL entry, a URL's Safe Browsing expressions against every URL entry.
+ * The entries of each feed, keyed as lookups probe them, and the matches a lookup must find. An
+ * address or range is checked against every IPv4 entry. A domain and its parents are checked
+ * against every domain entry and host-level URL entry. A URL's Safe Browsing expressions are
+ * checked against every URL entry.
  */
 class CorpusReference {
   private readonly ipEntries: IpEntry[] = [];
@@ -298,7 +299,7 @@ class CorpusReference {
     return matches;
   }
 
-  /** A lower-case ASCII domain: its domain entries and the host-level URL entries (`host/`) of it and its parents. */
+  /** Finds the domain entries of a lower-case ASCII name and its parents, and their host-level URL entries (`host/`). */
   domainMatches(name: string): Predicted[] {
     const parents = parentNamesOf(name);
     this.checkDescribable(parents);
@@ -314,7 +315,7 @@ class CorpusReference {
     return matches;
   }
 
-  /** A plain URL: its canonical form and its URL entries, then its host in the domain or IP feeds. */
+  /** Canonicalizes a plain URL and finds its URL entries, then the entries of its host in the domain or IP feeds. */
   urlMatches(text: string): { canonical: string; matches: Predicted[] } {
     const url = parsePlainUrl(text);
     if (url === undefined) throw new Error(`the reference cannot canonicalize ${text}`);
@@ -360,7 +361,7 @@ const URLHAUS_IP_ROW = urlhaus.find((row) => parsePlainUrl(row.url)?.hostIsIp ==
 const URLHAUS_NAME_ROW = urlhaus.find((row) => parsePlainUrl(row.url)?.hostIsIp === false)!;
 const TRANCO_NAME = tranco.list[0]!.toLowerCase();
 const trancoNames = new Set(tranco.list.map((name) => name.toLowerCase()));
-/** A phishing URL on a shared hosting domain that the Tranco list allows (such as pages.dev). */
+/** OpenPhish URL on a shared hosting domain that the Tranco list allows, such as pages.dev. */
 const PHISH_ON_TRANCO_HOST = openphish.find((line) => {
   const host = parsePlainUrl(line)?.host;
   return host !== undefined && parentNamesOf(host).slice(1).some((name) => trancoNames.has(name));
@@ -488,7 +489,7 @@ afterAll(async () => {
   await bed.close();
 });
 
-/** Orders matches by feed, entry and kind; match order has its own tests in indicator-matching.test.ts. */
+/** Sorts matches by feed, entry and kind, because indicator-matching.test.ts covers match order. */
 function sorted(matches: readonly Match[]): Match[] {
   const key = (match: Match): string => `${match.feed}\u0000${match.entry ?? ''}\u0000${match.matchedBy ?? ''}`;
   return [...matches].sort((a, b) => key(a).localeCompare(key(b)));
@@ -518,7 +519,8 @@ describe('mixed corpus batch', () => {
     expect(result.verdict).toBe(pick.verdict);
     expect(result.type).toBe(pick.type);
     expect(result.canonical).toBe(pick.canonical);
-    expect(result.conflict).toBe(deny && allow ? true : undefined);
+    const conflict = deny && allow ? true : undefined;
+    expect(result.conflict).toBe(conflict);
     expect(sorted(result.matches)).toEqual(sorted(matches));
   });
 

@@ -1,8 +1,8 @@
 /**
  * A CTIP feed tailored to a constituency, end to end: the test writes CTIP records in the flat
  * layout (one JSON array file and one NDJSON file with the same records), the feeds keep only the
- * records inside the configured CIDR ranges, ASNs and countries, and the server answers for the
- * kept addresses with each record's attributes. A domains feed tailored by top-level domain keeps
+ * records inside the configured CIDR ranges, ASNs and countries, and lookups of the kept
+ * addresses return each record's attributes. A domains feed tailored by top-level domain keeps
  * only names under those TLDs.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
