@@ -10,7 +10,7 @@ import { join } from 'node:path';
 export const DEMO_CLEAN_RECORDS = 1_000_000;
 export const DEMO_DENY_RECORDS = 100_000;
 /** Bumped whenever the generated content changes, so old files are regenerated. */
-const DEMO_DATA_VERSION = 1;
+const DEMO_DATA_VERSION = 2;
 const SEED = 0x5eed_2026;
 
 /** SplitMix32-style generator: small, fast, and identical on every platform. */
@@ -171,8 +171,8 @@ function demoConfig(paths: DemoPaths): unknown {
             FileVersion: 'version',
             ProductName: 'product',
             ProductVersion: 'productVersion',
-            FileSize: 'size',
           },
+          numberAttributes: { FileSize: 'size' },
         },
       },
       { id: 'demo-deny-hashes', list: 'deny', category: 'malware', format: 'hash-list', path: 'demo/deny-hashes.txt' },

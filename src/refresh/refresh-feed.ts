@@ -17,6 +17,7 @@ import { buildGeneration, type BuildContext, type BuildInput } from '../build/bu
 import { checkGuards, type GuardFailure } from '../build/guards.js';
 import { readManifest, type Manifest } from '../build/manifest.js';
 import {
+  DOWNLOADS_DIRECTORY,
   acquireBuildLock,
   feedDirectory,
   listGenerations,
@@ -29,7 +30,6 @@ import { fetchFeed, defaultFetchDependencies, redactUrl, type FetchRequest, type
 import { fetchListing, listDirectory } from '../sources/listing.js';
 
 export const REFUSED_FILE = 'REFUSED.json';
-const DOWNLOADS_DIRECTORY = 'downloads';
 
 export interface RefreshContext extends BuildContext {
   /** Downloads a URL source; injectable so tests drive retries and failures without a network. */

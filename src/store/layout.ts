@@ -5,6 +5,7 @@
  *     CURRENT                  name of the serving generation (replaced by rename, never edited)
  *     BUILD.lock               pid of the process building this feed, while it builds
  *     .tmp-<generation>/       a build in progress; removed at the next start when its builder is gone
+ *     downloads/               URL sources; `<name>.part` is a download in progress, removed like .tmp-
  *     <generation>/            shard-NN.mdb, shard-NN.bloom, MANIFEST.json (written last)
  *
  * Generation names sort by creation time, so "the last N" is a sort of the folder names.
@@ -32,6 +33,9 @@ export const MANIFEST_FILE = 'MANIFEST.json';
 /** IP presence map of a generation that holds IP entries (see prefix-filter.ts). */
 export const PREFIX_FILTER_FILE = 'PREFIXES.bin';
 export const TEMP_PREFIX = '.tmp-';
+export const DOWNLOADS_DIRECTORY = 'downloads';
+/** Suffix of a download being written; the complete file is renamed over its final name. */
+export const PART_SUFFIX = '.part';
 const GENERATION_PATTERN = /^\d{8}T\d{9}Z-[0-9a-f]{6}$/;
 
 export function feedDirectory(dataDir: string, feedId: string): string {
@@ -155,8 +159,8 @@ export function acquireBuildLock(feedDir: string, feedId: string): () => void {
 }
 
 /**
- * Removes `.tmp-*` folders left by builds that died, unless a live process holds the feed's lock.
- * Returns the removed folder names.
+ * Removes `.tmp-*` folders and `downloads/*.part` files left by builds that died, unless a live
+ * process holds the feed's lock. Returns the removed names, `.part` files as `downloads/<name>`.
  */
 export function removePartialBuilds(feedDir: string): string[] {
   if (!existsSync(feedDir)) return [];
@@ -164,6 +168,14 @@ export function removePartialBuilds(feedDir: string): string[] {
   if (owner !== undefined && processIsAlive(owner) && owner !== process.pid) return [];
   const removed = readdirSync(feedDir).filter((name) => name.startsWith(TEMP_PREFIX));
   for (const name of removed) rmSync(join(feedDir, name), { recursive: true, force: true });
+  // A refresh killed during a download leaves its .part file, which can be as large as refresh.maxBytes.
+  const downloads = join(feedDir, DOWNLOADS_DIRECTORY);
+  if (existsSync(downloads)) {
+    for (const name of readdirSync(downloads).filter((file) => file.endsWith(PART_SUFFIX))) {
+      rmSync(join(downloads, name), { force: true });
+      removed.push(`${DOWNLOADS_DIRECTORY}/${name}`);
+    }
+  }
   if (owner !== undefined && !processIsAlive(owner)) rmSync(join(feedDir, LOCK_FILE), { force: true });
   return removed;
 }

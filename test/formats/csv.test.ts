@@ -410,6 +410,15 @@ describe('csv indicator columns on generated files', () => {
     expect(sink.badSamples).toEqual([{ line: 9, reason: 'hash-type-mismatch', content: `value: ${SHA1_ABC}` }]);
   });
 
+  test('number attributes parse values', async () => {
+    const text = ['sha256,size', `${SHA256_ABC},604874`, `${MD5_ABC.padEnd(64, '0')},12.5e3`, `${SHA1_ABC.padEnd(64, '1')},big`].join('\n');
+    const sink = await parseIndicators(csvFormat, temp.file('sizes.csv', text), {
+      columns: { sha256: 'sha256' },
+      numberAttributes: { size: 'size' },
+    });
+    expect(sink.stored.map((record) => record.attributes)).toEqual([{ size: 604874 }, { size: 12500 }, { sizeRaw: 'big' }]);
+  });
+
   test('type column and columns in one row', async () => {
     const text = ['type,value,sha256', `md5,${MD5_ABC},${SHA256_ABC}`, `path,C:\\x.dll,${SHA256_ABC}`, 'path,C:\\y.dll,'].join('\n');
     const sink = await parseIndicators(csvFormat, temp.file('both.csv', text), {

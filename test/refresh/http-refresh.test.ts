@@ -462,7 +462,6 @@ describe('refresh over HTTP', () => {
     await loop.stop();
 
     expect(loop.batches.length).toBeGreaterThan(100);
-    published.delete([...published.keys()][2]!);
-    expect(inconsistencies(loop.batches, published).slice(0, 2)).toEqual([]);
+    expect(inconsistencies(loop.batches, published)).toEqual([]);
   });
 });

@@ -64,6 +64,7 @@ export interface CsvOptions {
   readonly attributes?: Readonly<Record<string, string>>;
   /** Date column -> attribute holding its ISO 8601 date. */
   readonly dateAttributes?: Readonly<Record<string, string>>;
+  readonly numberAttributes?: Readonly<Record<string, string>>;
   readonly listRule?: CsvListRule;
 }
 
@@ -93,7 +94,7 @@ interface IndicatorColumn {
   readonly type: CsvColumnType;
 }
 
-interface DateColumn {
+interface ValueColumn {
   readonly index: number;
   readonly attribute: string;
 }
@@ -254,6 +255,12 @@ export const csvFormat: FeedFormat = {
         additionalProperties: { type: 'string', minLength: 1 },
         description: 'Attribute name for the value of each named column.',
       },
+      numberAttributes: {
+        type: 'object',
+        additionalProperties: { type: 'string', minLength: 1 },
+        description:
+          'Attribute name for the numeric value of each named column (a file size, a score); a value that is not a number is kept in "<attribute>Raw".',
+      },
       dateAttributes: {
         type: 'object',
         additionalProperties: { type: 'string', minLength: 1 },
@@ -287,7 +294,8 @@ export const csvFormat: FeedFormat = {
 
     let indicatorColumns: IndicatorColumn[] = [];
     let attributeColumns: AttributeColumn[] = [];
-    let dateColumns: DateColumn[] = [];
+    let dateColumns: ValueColumn[] = [];
+    let numberColumns: ValueColumn[] = [];
     let typeColumn: ResolvedTypeColumn | undefined;
     let listRule: ResolvedListRule | undefined;
 
@@ -296,6 +304,7 @@ export const csvFormat: FeedFormat = {
         ...columnTypes.map(([name]) => name),
         ...Object.keys(options.attributes ?? {}),
         ...Object.keys(options.dateAttributes ?? {}),
+        ...Object.keys(options.numberAttributes ?? {}),
       ];
       if (options.typeColumn !== undefined) names.push(options.typeColumn.column, options.typeColumn.valueColumn);
       if (options.listRule !== undefined) names.push(options.listRule.column);
@@ -307,6 +316,7 @@ export const csvFormat: FeedFormat = {
         attribute,
       }));
       dateColumns = Object.entries(options.dateAttributes ?? {}).map(([name, attribute]) => ({ index: indexes.get(name)!, attribute }));
+      numberColumns = Object.entries(options.numberAttributes ?? {}).map(([name, attribute]) => ({ index: indexes.get(name)!, attribute }));
       if (options.typeColumn !== undefined) {
         typeColumn = {
           index: indexes.get(options.typeColumn.column)!,
@@ -340,6 +350,13 @@ export const csvFormat: FeedFormat = {
       for (const column of attributeColumns) {
         const value = fields[column.index]!.trim();
         if (value.length > 0) (attributes ??= {})[column.attribute] = value;
+      }
+      for (const column of numberColumns) {
+        const value = fields[column.index]!.trim();
+        if (value.length === 0) continue;
+        const number = Number(value);
+        if (Number.isFinite(number)) (attributes ??= {})[column.attribute] = number;
+        else (attributes ??= {})[`${column.attribute}Raw`] = value;
       }
       for (const column of dateColumns) {
         const value = fields[column.index]!.trim();
