@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig, type FeedConfig, type VerdictConfig } from './config.js';
 import { VerdictError, isVerdictError } from './errors.js';
 import { createLogger, type Logger } from './logger.js';
-import { buildFeed, refreshFeed, refusalError } from './refresh/refresh-feed.js';
+import { buildFeed, refreshFeed, refusalError, type RefreshContext } from './refresh/refresh-feed.js';
 import { publishGeneration, rollbackFeed } from './refresh/manage.js';
 import { createBuildPool } from './build/pool.js';
 import { Catalog } from './store/catalog.js';
@@ -59,24 +59,23 @@ function parsePort(value: string | undefined): number | undefined {
   return port;
 }
 
-async function runBuild(config: VerdictConfig, feedId: string | undefined, logger: Logger): Promise<number> {
-  const feeds = feedId === undefined ? config.feeds : config.feeds.filter((feed) => feed.id === feedId);
-  if (feeds.length === 0) {
-    throw new VerdictError('VERDICT_ERR_FEED_NOT_FOUND', { feed: feedId!, configured: config.feeds.map((feed) => feed.id).join(', ') });
-  }
-  const catalog = new Catalog(config, logger);
-  catalog.cleanUpPartialBuilds();
+/**
+ * Runs `action` for each feed with a shared worker pool, after removing leftovers of dead builds.
+ * A feed whose action throws is reported on stderr and the others still run. Returns the exit code.
+ */
+async function forEachFeed(
+  config: VerdictConfig,
+  feeds: readonly FeedConfig[],
+  logger: Logger,
+  action: (feed: FeedConfig, context: RefreshContext) => Promise<boolean>,
+): Promise<number> {
+  new Catalog(config, logger).cleanUpPartialBuilds();
   const pool = createBuildPool(config.build.workerThreads);
   let failed = 0;
   try {
     for (const feed of feeds) {
       try {
-        const manifest = await buildFeed({ dataDir: config.dataDir, build: config.build, pool, logger }, feed);
-        process.stdout.write(
-          `${feed.id}: published ${manifest.generation}: ${manifest.keys} keys (${Object.entries(manifest.keysByType)
-            .map(([type, count]) => `${type} ${count}`)
-            .join(', ')}), ${manifest.duplicates} duplicates, ${manifest.badLines.total} bad lines, ${manifest.buildMs} ms\n`,
-        );
+        if (!(await action(feed, { dataDir: config.dataDir, build: config.build, pool, logger }))) failed++;
       } catch (error) {
         failed++;
         process.stderr.write(`${feed.id}: ${(error as Error).message}\n`);
@@ -86,6 +85,20 @@ async function runBuild(config: VerdictConfig, feedId: string | undefined, logge
     await pool.destroy();
   }
   return failed === 0 ? EXIT_OK : EXIT_FAILURE;
+}
+
+async function runBuild(config: VerdictConfig, feedId: string | undefined, logger: Logger): Promise<number> {
+  const feeds = feedId === undefined ? config.feeds : [requireFeed(config, feedId)];
+  return forEachFeed(config, feeds, logger, async (feed, context) => {
+    const manifest = await buildFeed(context, feed);
+    const types = Object.entries(manifest.keysByType)
+      .map(([type, count]) => `${type} ${count}`)
+      .join(', ');
+    process.stdout.write(
+      `${feed.id}: published ${manifest.generation}: ${manifest.keys} keys (${types}), ${manifest.duplicates} duplicates, ${manifest.badLines.total} bad lines, ${manifest.buildMs} ms\n`,
+    );
+    return true;
+  });
 }
 
 function requireFeed(config: VerdictConfig, feedId: string | undefined): FeedConfig {
@@ -99,29 +112,19 @@ function requireFeed(config: VerdictConfig, feedId: string | undefined): FeedCon
 
 async function runRefresh(config: VerdictConfig, feedId: string | undefined, logger: Logger): Promise<number> {
   const feeds = feedId === undefined ? config.feeds : [requireFeed(config, feedId)];
-  const catalog = new Catalog(config, logger);
-  catalog.cleanUpPartialBuilds();
-  const pool = createBuildPool(config.build.workerThreads);
-  let failed = 0;
-  try {
-    for (const feed of feeds) {
-      try {
-        const outcome = await refreshFeed({ dataDir: config.dataDir, build: config.build, pool, logger }, feed);
-        if (outcome.status === 'published') process.stdout.write(`${feed.id}: published ${outcome.manifest.generation}: ${outcome.manifest.keys} keys\n`);
-        else if (outcome.status === 'unchanged') process.stdout.write(`${feed.id}: unchanged${outcome.generation === undefined ? '' : `, ${outcome.generation} keeps serving`}\n`);
-        else {
-          failed++;
-          process.stderr.write(`${feed.id}: ${refusalError(feed, outcome.manifest, outcome.failures).message}\n`);
-        }
-      } catch (error) {
-        failed++;
-        process.stderr.write(`${feed.id}: ${(error as Error).message}\n`);
-      }
+  return forEachFeed(config, feeds, logger, async (feed, context) => {
+    const outcome = await refreshFeed(context, feed);
+    if (outcome.status === 'refused') {
+      process.stderr.write(`${feed.id}: ${refusalError(feed, outcome.manifest, outcome.failures).message}\n`);
+      return false;
     }
-  } finally {
-    await pool.destroy();
-  }
-  return failed === 0 ? EXIT_OK : EXIT_FAILURE;
+    if (outcome.status === 'published') {
+      process.stdout.write(`${feed.id}: published ${outcome.manifest.generation}: ${outcome.manifest.keys} keys\n`);
+    } else {
+      process.stdout.write(`${feed.id}: unchanged${outcome.generation === undefined ? '' : `, ${outcome.generation} keeps serving`}\n`);
+    }
+    return true;
+  });
 }
 
 /** Resolves when SIGINT or SIGTERM arrives, then closes the server. */

@@ -5,6 +5,7 @@
  * SHA-256 keys of one feed share an LMDB environment without colliding, and LMDB's byte order sorts
  * them by type first. Hex is never stored.
  */
+import { trimEdges } from './text.js';
 import { VerdictError, type ErrorCode, type ErrorParams } from '../errors.js';
 import { KeyTag } from './keys.js';
 
@@ -77,18 +78,6 @@ export interface HashProblem {
   readonly params: ErrorParams;
 }
 
-/** White space accepted around a hash: ASCII space, tab, CR, LF, and a UTF-8 byte order mark. */
-function isEdgeSpace(code: number): boolean {
-  return code === 0x20 || code === 0x09 || code === 0x0d || code === 0x0a || code === 0xfeff;
-}
-
-function trimEdges(value: string): string {
-  let start = 0;
-  let end = value.length;
-  while (start < end && isEdgeSpace(value.charCodeAt(start))) start++;
-  while (end > start && isEdgeSpace(value.charCodeAt(end - 1))) end--;
-  return start === 0 && end === value.length ? value : value.slice(start, end);
-}
 
 /** Describes a character for an error message: the character itself and its code point. */
 export function describeCharacter(character: string): string {

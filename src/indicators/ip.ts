@@ -11,6 +11,7 @@
  * The module is pure (no I/O). The parsers return failures as values and never throw on any text,
  * while the functions that take an IpNetwork expect one that a parser returned.
  */
+import { trimEdges } from './text.js';
 import ipaddr from 'ipaddr.js';
 import { describeCharacter } from './hash.js';
 
@@ -524,18 +525,6 @@ export function reservedRangeOf(network: IpNetwork): string | undefined {
   return undefined;
 }
 
-/** White space accepted around an IP: ASCII space, tab, CR, LF and a byte order mark, as for hashes. */
-function isEdgeSpace(code: number): boolean {
-  return code === 0x20 || code === 0x09 || code === 0x0d || code === 0x0a || code === 0xfeff;
-}
-
-function trimEdges(value: string): string {
-  let start = 0;
-  let end = value.length;
-  while (start < end && isEdgeSpace(value.charCodeAt(start))) start++;
-  while (end > start && isEdgeSpace(value.charCodeAt(end - 1))) end--;
-  return start === 0 && end === value.length ? value : value.slice(start, end);
-}
 
 /** Quotes input for a message as a JSON string, cut to MAX_QUOTED_LENGTH characters. */
 function quote(text: string): string {

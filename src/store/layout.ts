@@ -34,7 +34,7 @@ export const MANIFEST_FILE = 'MANIFEST.json';
 export const PREFIX_FILTER_FILE = 'PREFIXES.bin';
 export const TEMP_PREFIX = '.tmp-';
 export const DOWNLOADS_DIRECTORY = 'downloads';
-/** Suffix of a download being written; the complete file is renamed over its final name. */
+/** Suffix of a download being written. The complete file is renamed over its final name. */
 export const PART_SUFFIX = '.part';
 const GENERATION_PATTERN = /^\d{8}T\d{9}Z-[0-9a-f]{6}$/;
 

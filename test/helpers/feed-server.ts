@@ -9,23 +9,23 @@ import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 
 export interface FeedReply {
-  /** Status of a full reply; 200 when absent. */
+  /** Status of a full reply, 200 when absent. */
   readonly status?: number;
   readonly body?: string | Buffer;
-  /** Content-Type; `text/plain; charset=utf-8` when absent. */
+  /** Content-Type, `text/plain; charset=utf-8` when absent. */
   readonly contentType?: string;
   readonly etag?: string;
   readonly lastModified?: string;
-  /** Sends the body gzip-compressed with Content-Encoding: gzip. */
+  /** Whether the body is sent gzip-compressed with Content-Encoding: gzip. */
   readonly gzip?: boolean;
   /** Wait before the status line, in milliseconds. */
   readonly delayMs?: number;
-  /** Announces the whole body in Content-Length, sends this many bytes, then destroys the socket. */
+  /** Bytes sent before the socket is destroyed, while Content-Length announces the whole body. */
   readonly truncateAt?: number;
   /** Number of pieces the body is written in, `chunkDelayMs` apart. */
   readonly chunks?: number;
   readonly chunkDelayMs?: number;
-  /** Holds the reply until the gate opens. */
+  /** Gate that delays the reply until it opens. */
   readonly gate?: Gate;
 }
 
@@ -34,7 +34,7 @@ export interface ReceivedRequest {
   readonly headers: IncomingHttpHeaders;
 }
 
-/** A latch that holds replies until `open()` is called. */
+/** A latch that keeps replies waiting until `open()` is called. */
 export class Gate {
   readonly opened: Promise<void>;
   open!: () => void;

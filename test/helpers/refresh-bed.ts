@@ -1,7 +1,7 @@
 /**
- * Setup of the refresh tests: a TestBed that writes any configuration (URL feeds, refresh and guard
- * options), starts servers with the refresh options of startServer and a logger whose lines the test
- * reads, plus readers for what a refresh leaves in a feed's folder.
+ * Setup of the refresh tests. RefreshBed is a TestBed that writes any configuration (URL feeds, refresh
+ * and guard options) and starts servers with the refresh options of startServer and a logger whose
+ * lines the test reads. The readers below show what a refresh leaves in a feed's folder.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -20,7 +20,7 @@ export const HASHES: readonly string[] = Array.from({ length: 200 }, (_, index) 
   createHash('sha256').update(`refresh test ${index}`).digest('hex'),
 );
 
-/** A hash-list file of HASHES[from .. to), one a line. */
+/** Builds a hash-list file of HASHES[from .. to) and then `extra`, one hash a line. */
 export function hashList(from: number, to: number, extra: readonly string[] = []): string {
   return [...HASHES.slice(from, to), ...extra].map((hash) => `${hash}\n`).join('');
 }
@@ -30,7 +30,7 @@ export class LogCapture {
   readonly lines: string[] = [];
   readonly logger: Logger = pino({ level: 'debug' }, { write: (line: string) => void this.lines.push(line) });
 
-  /** The `msg` field of every line. */
+  /** Returns the `msg` field of every line. */
   messages(): string[] {
     return this.lines.map((line) => (JSON.parse(line) as { msg?: string }).msg ?? '');
   }
@@ -55,7 +55,7 @@ export class RefreshBed extends TestBed {
     return parseConfig(object, this.configPath);
   }
 
-  /** Starts a server on 127.0.0.1 with a free port and the captured logger; `close()` stops it. */
+  /** Starts a server on 127.0.0.1 with a free port and the captured logger. `close()` stops it. */
   async serve(config: VerdictConfig, options: Partial<StartOptions> = {}): Promise<RunningServer> {
     const server = await startServer(config, { logger: this.logs.logger, host: '127.0.0.1', port: 0, ...options });
     this.running.push(server);
@@ -95,13 +95,13 @@ export function leftovers(config: VerdictConfig, feedId: string): Leftovers {
   return { temporary: folder.temporary, locked: folder.locked, parts: downloads(config, feedId).filter((name) => name.endsWith('.part')) };
 }
 
-/** File names in the feed's downloads folder, sorted; empty when there is none. */
+/** Lists the file names in the feed's downloads folder, sorted, or none when the folder is missing. */
 export function downloads(config: VerdictConfig, feedId: string): string[] {
   const folder = join(feedDirectory(config.dataDir, feedId), 'downloads');
   return existsSync(folder) ? readdirSync(folder).sort() : [];
 }
 
-/** An ISO 8601 time from milliseconds, as status and manifests write it. */
+/** Formats milliseconds since 1970 as ISO 8601, as status and manifests write times. */
 export function iso(ms: number): string {
   return new Date(ms).toISOString();
 }

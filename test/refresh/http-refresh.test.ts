@@ -1,10 +1,10 @@
 /**
- * Refreshing a feed served over HTTP while four clients keep looking up hashes: a first build, a 304, a
- * changed file, fetch failures that keep the serving generation (5xx, a stalled reply, a cut body, HTML
- * pages), a gzip body, generations the shrink, empty and older guards refuse, and a `verdict refresh`
- * that the running server picks up. The tests are the steps of one scenario and run in file order.
- * The feed's Authorization header is built from FEED_TOKEN, which must never appear in status, state
- * files, manifests, error replies or logs.
+ * Refreshing a feed served over HTTP while four clients keep looking up hashes. The steps are a first
+ * build, a 304 and a changed file. Fetch failures follow (5xx, a stalled reply, a cut body, HTML pages),
+ * each keeping the serving generation. Then come a gzip body, generations that the shrink, empty and
+ * older guards refuse, and a `verdict refresh` that the running server picks up. The tests are the steps
+ * of one scenario and run in file order. The feed's Authorization header is built from FEED_TOKEN, which
+ * must never appear in status, state files, manifests, error replies or logs.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -39,7 +39,7 @@ function httpDate(day: number): string {
   return new Date(Date.UTC(2026, 11, day)).toUTCString();
 }
 
-/** A hash-list reply of HASHES[0 .. count) with ETag "tag" and a Last-Modified on `day`. */
+/** Builds a hash-list reply of HASHES[0 .. count) with ETag "tag" and a Last-Modified on `day`. */
 function version(tag: string, count: number, day: number, extra: Partial<FeedReply> = {}): FeedReply {
   return { body: hashList(0, count), etag: `"${tag}"`, lastModified: httpDate(day), ...extra };
 }
@@ -84,7 +84,7 @@ class LookupLoop {
 /**
  * Lists how each batch differs from what one published generation would return: every match must
  * name the same published generation, and each probe must be `deny` exactly when that generation
- * holds it.
+ * contains it.
  */
 function inconsistencies(batches: LookupLoop['batches'], published: ReadonlyMap<string, ReadonlySet<string>>): string[] {
   const problems: string[] = [];

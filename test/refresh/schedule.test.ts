@@ -1,9 +1,9 @@
 /**
  * The refresh schedule of a serving process, driven by a ManualClock with jitter fixed at its midpoint
- * (random 0.5): each feed refreshes one interval after its last refresh ended, a feed never runs two
- * refreshes at once, refresh.maxConcurrentBuilds caps runs across feeds, and a feed older than two
- * intervals is reported stale while /readyz stays ready. Feeds are built before the server starts,
- * with the clock's start time as their creation time, so every due time is exact.
+ * (random 0.5). Each feed refreshes one interval after its last refresh ended, and a feed never runs two
+ * refreshes at once. refresh.maxConcurrentBuilds caps runs across feeds. A feed older than two intervals
+ * is reported stale while /readyz stays ready. Feeds are built before the server starts, with the
+ * clock's start time as their creation time, so every due time is exact.
  */
 import { afterEach, expect, test } from 'vitest';
 import type { VerdictConfig } from '../../src/config.js';
@@ -134,7 +134,7 @@ test('feed never overlaps itself', async () => {
   expect(running['nextRefreshAt']).toBeUndefined();
   expect(clock.pending()).toEqual([]);
 
-  // Two more intervals pass and the admin API asks for a refresh: both join the held run.
+  // Two more intervals pass and the admin API requests a refresh, and both join the held run.
   await clock.advance(120_000);
   const joined = adminRefresh(server.url, 'a');
   await waitFor('the admin request', () => (bed.logs.messages().includes('refresh requested through the admin API') ? true : undefined));
@@ -166,7 +166,7 @@ test.each([{ max: 1 }, { max: 2 }])('maxConcurrentBuilds $max respected', async 
   source.serve(pathOf('b'), reply(gate));
   source.resetPeak();
 
-  // Both feeds are due at the same time; `max` of them start and the rest wait in the queue.
+  // Both feeds are due at the same time, so `max` of them start and the rest wait in the queue.
   await clock.advance(60_000);
   await waitFor('the first downloads', () => (source.inFlight === max ? true : undefined));
   const a = await feedStatus(server.url, 'a');

@@ -30,7 +30,7 @@
  */
 import type { Attributes, FeedFormat, IndicatorContext, ParseContext, RecordSink } from '../../build/types.js';
 import { parseIpAddress, splitHostPort } from '../../indicators/ip.js';
-import { RECORD_NOT_OBJECT, isJsonObject, readJsonRecords, type JsonObject } from './json-records.js';
+import { RECORD_NOT_OBJECT, isJsonObject, readJsonRecords, textOf, type JsonObject } from './json-records.js';
 import { normalizeFeedTimestamp } from './feed-timestamps.js';
 
 export const CTIP_FEEDS = ['infected-devices', 'c2', 'iot', 'domains'] as const;
@@ -100,13 +100,6 @@ function pathOf(record: JsonObject, path: string): unknown {
   return value;
 }
 
-/** Returns the trimmed text of a string or number field, or undefined for other values and for ''. */
-function textOf(value: unknown): string | undefined {
-  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : undefined;
-  if (typeof value !== 'string') return undefined;
-  const text = value.trim();
-  return text.length === 0 ? undefined : text;
-}
 
 /** Reads a port from a number or digit string. Port 0 and out-of-range values count as absent. */
 function portOf(value: unknown): number | undefined {

@@ -237,3 +237,11 @@ async function readArray(context: ParseContext, chunks: AsyncGenerator<Buffer>, 
     );
   }
 }
+
+/** Returns the trimmed text of a string or number field, or undefined for other values and for ''. */
+export function textOf(value: unknown): string | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : undefined;
+  if (typeof value !== 'string') return undefined;
+  const text = value.trim();
+  return text.length === 0 ? undefined : text;
+}

@@ -16,7 +16,7 @@
  * and every URL or IP the indicator modules reject, under their reasons.
  */
 import type { Attributes, FeedFormat, IndicatorContext, ParseContext, RecordSink } from '../../build/types.js';
-import { RECORD_NOT_OBJECT, isJsonObject, readJsonRecords, type JsonObject } from './json-records.js';
+import { RECORD_NOT_OBJECT, isJsonObject, readJsonRecords, textOf, type JsonObject } from './json-records.js';
 import { normalizeFeedTimestamp } from './feed-timestamps.js';
 
 export interface UrlJsonFields {
@@ -61,13 +61,6 @@ class FieldPath {
   }
 }
 
-/** Returns the trimmed text of a string or number, or undefined for other values and for ''. */
-function textOf(value: unknown): string | undefined {
-  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : undefined;
-  if (typeof value !== 'string') return undefined;
-  const text = value.trim();
-  return text.length === 0 ? undefined : text;
-}
 
 /** Returns a field's value as an attribute: strings trimmed, other JSON values as they are, and undefined for null, '' and []. */
 function attributeValueOf(value: unknown): unknown {
