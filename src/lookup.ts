@@ -30,7 +30,7 @@ import type { Catalog, OpenGeneration, OpenShard } from './store/catalog.js';
 
 export type Verdict = 'allow' | 'deny' | 'unknown' | 'invalid';
 
-/** How an entry matched: the item itself, a parent domain, a URL expression, a URL's host, or a range. */
+/** The relation between item and entry: the item itself, a parent domain, a URL expression, a URL's host, or a range. */
 export type MatchKind = 'exact' | 'subdomain' | 'network' | 'url-expression' | 'url-host' | 'overlap';
 
 export interface Match {
@@ -109,7 +109,7 @@ function invalid(item: string, code: ErrorCode, params: ErrorParams = {}, type?:
   return type === undefined ? result : { ...result, type };
 }
 
-/** A printable form of an item for the result's `item` field. */
+/** Renders an item that is not a string for the result's `item` field. */
 function describeItem(value: unknown): string {
   let text: string;
   try {
@@ -309,7 +309,7 @@ export class Matcher {
     return shard.db.getBinaryFast(key);
   }
 
-  /** Every entry containing `network` (an address or the covering side of a range), most specific first. */
+  /** Adds every entry containing `network` (an address, or a range's covering side), most specific first. */
   private matchAddress(index: FeedIndex, network: IpNetwork, collector: MatchCollector, matchedBy: MatchKind): void {
     const v4 = network.family === 4;
     const feeds = v4 ? index.ipv4 : index.ipv6;
@@ -333,7 +333,7 @@ export class Matcher {
     collector.sortBySpecificity();
   }
 
-  /** A CIDR query: entries covering the range, then entries inside it (range scans over every shard). */
+  /** Answers a CIDR query: entries covering the range, then entries inside it (range scans over every shard). */
   private matchRange(index: FeedIndex, network: IpNetwork, collector: MatchCollector): void {
     this.matchAddress(index, network, collector, 'network');
     const v4 = network.family === 4;
@@ -408,7 +408,7 @@ export class Matcher {
     if (index.url.length > 0) {
       for (const expression of lookupExpressions(url)) this.matchUrlExpression(index, expression, collector, 'url-expression');
     }
-    // The host also answers in domain and IP feeds.
+    // The host is also looked up in domain and IP feeds.
     if (url.hostIsIp) {
       const host = classifyItem(`ip:${url.host}`);
       if (host.kind === 'ip') this.matchAddress(index, host.network, collector, 'url-host');

@@ -282,7 +282,7 @@ export async function buildFeed(context: RefreshContext, feed: FeedConfig): Prom
   throw refusalError(feed, outcome.manifest, outcome.failures);
 }
 
-/** The error a refusal is reported with; too many bad lines keep their own code and numbers. */
+/** Builds the error that reports a refusal; too many bad lines keep their own code and numbers. */
 export function refusalError(feed: FeedConfig, manifest: Manifest, failures: GuardFailure[]): VerdictError {
   const badLines = failures.find((failure) => failure.guard === 'bad-lines');
   if (badLines !== undefined && failures.length === 1) {
