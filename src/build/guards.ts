@@ -29,7 +29,9 @@ export function checkGuards(feed: FeedConfig, candidate: Manifest, current: Mani
   }
 
   if (current !== undefined && current.keys > 0) {
-    const shrinkPercent = ((current.keys - candidate.keys) * 100) / current.keys;
+    // Records a delta feed dropped for age are expected to go, so they do not count as shrinkage.
+    const kept = candidate.keys + (candidate.delta?.expired ?? 0);
+    const shrinkPercent = ((current.keys - kept) * 100) / current.keys;
     if (shrinkPercent > feed.guards.maxShrinkPercent) {
       failures.push({
         guard: 'shrink',

@@ -95,6 +95,8 @@ async function resolveSource(
       const files = listDirectory(path, feed.id);
       const names = files.map((file) => basename(file));
       if (delta) {
+        // NOTE: with no new file the refresh ends as unchanged, so records past the retention window
+        // keep serving until the next file arrives and the rebuild drops them.
         const fresh = files.filter((_, index) => !state.deltaFiles.includes(names[index]!));
         if (fresh.length === 0 && !force) return { deltaNames: [] };
         return { input: { files: fresh, sourceLabel: path, ...deltaFields }, deltaNames: fresh.map((file) => basename(file)) };
