@@ -27,6 +27,7 @@ import { formatMessage, type ErrorCode, type ErrorParams } from './errors.js';
 import { ValueFlag, valueAttributes, valueFlags, valueList, valueSeen, valueTextEquals } from './store/value.js';
 import type { Attributes, ListKind } from './build/types.js';
 import type { Catalog, OpenGeneration, OpenShard } from './store/catalog.js';
+import { expressionHost } from './store/host-filter.js';
 
 export type Verdict = 'allow' | 'deny' | 'unknown' | 'invalid';
 
@@ -387,15 +388,18 @@ export class Matcher {
 
       // A URL entry for a whole host ("evil.com/") covers the host and, as a Safe Browsing host
       // suffix, its subdomains.
-      if (index.url.length > 0 && candidate.includes('.')) this.matchUrlExpression(index, `${candidate}/`, collector, 'url-expression');
+      if (index.url.length > 0 && candidate.includes('.')) {
+        const feeds = index.url.filter((generation) => generation.hostFilter === undefined || generation.hostFilter.mayContain(candidate));
+        if (feeds.length > 0) this.matchUrlExpressionIn(feeds, `${candidate}/`, collector, 'url-expression');
+      }
     }
   }
 
-  private matchUrlExpression(index: FeedIndex, expression: string, collector: MatchCollector, matchedBy: MatchKind): void {
+  private matchUrlExpressionIn(feeds: readonly OpenGeneration[], expression: string, collector: MatchCollector, matchedBy: MatchKind): void {
     const key = this.digestKey;
     key[0] = KeyTag.url;
     digestStringInto(expression, key, 1);
-    for (const generation of index.url) {
+    for (const generation of feeds) {
       const value = this.get(generation, key, key);
       if (value === undefined || !valueTextEquals(value, expression)) continue;
       collector.add(generation, value, expression, matchedBy);
@@ -406,7 +410,18 @@ export class Matcher {
     const { url } = classified;
     const collector = new MatchCollector();
     if (index.url.length > 0) {
-      for (const expression of lookupExpressions(url)) this.matchUrlExpression(index, expression, collector, 'url-expression');
+      // Expressions come grouped by host; a feed's host filter skips every path of a host it lacks.
+      const expressions = lookupExpressions(url);
+      let host = '';
+      let feeds: OpenGeneration[] = [];
+      for (const expression of expressions) {
+        const expressionHostName = expressionHost(expression);
+        if (expressionHostName !== host) {
+          host = expressionHostName;
+          feeds = index.url.filter((generation) => generation.hostFilter === undefined || generation.hostFilter.mayContain(host));
+        }
+        if (feeds.length > 0) this.matchUrlExpressionIn(feeds, expression, collector, 'url-expression');
+      }
     }
     // The host is also looked up in domain and IP feeds.
     if (url.hostIsIp) {

@@ -19,7 +19,7 @@ import { FORMATS } from '../feeds/formats/index.js';
 import { FileFeedSource, type SourceFingerprint } from '../feeds/input.js';
 import { failpoint } from '../failpoints.js';
 import type { Logger } from '../logger.js';
-import { MANIFEST_FILE, PREFIX_FILTER_FILE, TEMP_PREFIX, feedDirectory, newGenerationName, shardFileNames } from '../store/layout.js';
+import { HOST_FILTER_FILE, MANIFEST_FILE, PREFIX_FILTER_FILE, TEMP_PREFIX, feedDirectory, newGenerationName, shardFileNames } from '../store/layout.js';
 import { ShardPartitioner } from './partition.js';
 import { PrefixFilter } from '../store/prefix-filter.js';
 import { IndicatorPolicy } from './indicator-policy.js';
@@ -201,6 +201,7 @@ export async function buildGeneration(context: BuildContext, feed: FeedConfig, i
       storeBytes: directoryBytes(temporaryDir, lmdbNames),
     };
     if (ipv4Prefixes.size + ipv6Prefixes.size > 0) prefixFilter.writeFile(join(temporaryDir, PREFIX_FILTER_FILE));
+    if (partitioner.indicatorPolicy.urlHosts.size > 0) partitioner.indicatorPolicy.urlHosts.build().writeFile(join(temporaryDir, HOST_FILTER_FILE));
     failpoint('build:before-publish');
     writeFileSync(join(temporaryDir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`, { flush: true });
     renameSync(temporaryDir, join(feedDir, generation));

@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import { open } from 'lmdb';
 import { readManifest } from './manifest.js';
 import { shardFileNames } from '../store/layout.js';
-import { valueSeen, withSeen } from '../store/value.js';
+import { valueSeen, valueText, withSeen } from '../store/value.js';
+import { KeyTag } from '../indicators/keys.js';
+import { expressionHost } from '../store/host-filter.js';
 import type { ShardPartitioner } from './partition.js';
 
 export interface CarryForwardResult {
@@ -46,6 +48,10 @@ export function carryForward(generationDir: string, partitioner: ShardPartitione
           continue;
         }
         partitioner.addRecord(key, key.length, seen === undefined ? withSeen(value, createdSeconds, createdSeconds) : value);
+        if (key[0] === KeyTag.url) {
+          const expression = valueText(value);
+          if (expression !== undefined) partitioner.indicatorPolicy.urlHosts.add(expressionHost(expression));
+        }
         carried++;
       }
     } finally {

@@ -10,6 +10,7 @@ import { canonicalizeUrl, entryExpression } from '../indicators/url.js';
 import { KeyTag, writeIpKey } from '../indicators/keys.js';
 import { digestStringInto } from '../indicators/digest.js';
 import { ValueFlag, encodeValue } from '../store/value.js';
+import { HostSetBuilder, expressionHost } from '../store/host-filter.js';
 import type { Attributes, ListKind } from './types.js';
 
 /** Narrowest prefix lengths a feed may hold unless it raises them: a /7 IPv4 or /15 IPv6 entry is almost always a mistake. */
@@ -59,6 +60,8 @@ export class IndicatorPolicy {
   private readonly key = new Uint8Array(64);
   /** Entries whose host bits were set and were stored as their network, e.g. 10.1.2.3/8 as 10.0.0.0/8. */
   hostBitsCleared = 0;
+  /** Hosts of the URL entries added, for the generation's host filter (see store/host-filter.ts). */
+  readonly urlHosts = new HostSetBuilder();
 
   constructor(config: IndicatorPolicyConfig = {}) {
     this.minPrefix = {
@@ -154,6 +157,7 @@ export class IndicatorPolicy {
       return undefined;
     }
     const expression = entryExpression(url);
+    this.urlHosts.add(expressionHost(expression));
     this.key[0] = KeyTag.url;
     digestStringInto(expression, this.key, 1);
     sink.addRecord(this.key, 17, encodeValue({ list, text: expression, attributes }));

@@ -6,7 +6,7 @@ import type { BadLineReport } from './partition.js';
 import { MANIFEST_FILE } from '../store/layout.js';
 
 /** Bumped when the key, value or bloom layout changes; readers reject other versions. */
-export const STORE_FORMAT_VERSION = 3;
+export const STORE_FORMAT_VERSION = 4;
 
 export interface Manifest {
   readonly formatVersion: number;

@@ -203,6 +203,11 @@ export class ShardPartitioner implements RecordSink {
     }
   }
 
+  /** The indicator policy, which also collects the hosts of URL entries for the host filter. */
+  get indicatorPolicy(): IndicatorPolicy {
+    return this.policy;
+  }
+
   /** Entries stored as their network because host bits were set (10.1.2.3/8 as 10.0.0.0/8). */
   get hostBitsCleared(): number {
     return this.policy.hostBitsCleared;

@@ -15,8 +15,9 @@ import { VerdictError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { readManifest, type Manifest } from '../build/manifest.js';
 import { BlockedBloomFilter } from './bloom.js';
-import { PREFIX_FILTER_FILE, feedDirectory, readCurrent, removePartialBuilds, shardFileNames } from './layout.js';
+import { HOST_FILTER_FILE, PREFIX_FILTER_FILE, feedDirectory, readCurrent, removePartialBuilds, shardFileNames } from './layout.js';
 import { PrefixFilter } from './prefix-filter.js';
+import { HostFilter } from './host-filter.js';
 
 const CLOSE_DELAY_MS = 10_000;
 
@@ -33,6 +34,8 @@ export interface OpenGeneration {
   readonly shards: readonly OpenShard[];
   /** Present when the generation holds IP entries. */
   readonly prefixFilter?: PrefixFilter;
+  /** Present when the generation holds URL entries. */
+  readonly hostFilter?: HostFilter;
 }
 
 export interface FeedState {
@@ -67,10 +70,17 @@ export function openGeneration(dataDir: string, feed: FeedConfig, name: string):
       });
       shards.push({ db, bloom });
     }
-    const prefixPath = join(directory, PREFIX_FILTER_FILE);
     const hasIps = manifest.prefixLengths.ipv4.length + manifest.prefixLengths.ipv6.length > 0;
-    if (hasIps) return { feed, name, directory, manifest, shards, prefixFilter: PrefixFilter.readFile(prefixPath) };
-    return { feed, name, directory, manifest, shards };
+    const hasUrls = (manifest.keysByType['url'] ?? 0) > 0;
+    return {
+      feed,
+      name,
+      directory,
+      manifest,
+      shards,
+      ...(hasIps ? { prefixFilter: PrefixFilter.readFile(join(directory, PREFIX_FILTER_FILE)) } : {}),
+      ...(hasUrls ? { hostFilter: new HostFilter(BlockedBloomFilter.readFile(join(directory, HOST_FILTER_FILE))) } : {}),
+    };
   } catch (error) {
     for (const shard of shards) void shard.db.close();
     throw new VerdictError('VERDICT_ERR_GENERATION_INVALID', { feed: feed.id, generation: name, detail: (error as Error).message }, { cause: error });

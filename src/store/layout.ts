@@ -32,6 +32,8 @@ export const LOCK_FILE = 'BUILD.lock';
 export const MANIFEST_FILE = 'MANIFEST.json';
 /** IP presence map of a generation that holds IP entries (see prefix-filter.ts). */
 export const PREFIX_FILTER_FILE = 'PREFIXES.bin';
+/** Bloom filter of the hosts of a generation's URL entries (see host-filter.ts). */
+export const HOST_FILTER_FILE = 'HOSTS.bloom';
 export const TEMP_PREFIX = '.tmp-';
 export const DOWNLOADS_DIRECTORY = 'downloads';
 /** Suffix of a download being written. The complete file is renamed over its final name. */

@@ -91,6 +91,14 @@ export function valueTextEquals(value: Uint8Array, text: string): boolean {
   return true;
 }
 
+/** The entry text of a value (ASCII), or undefined when it has none. */
+export function valueText(value: Uint8Array): string | undefined {
+  if ((valueFlags(value) & ValueFlag.hasText) === 0) return undefined;
+  const at = textOffset(value);
+  const length = (value[at]! << 8) | value[at + 1]!;
+  return String.fromCharCode(...value.subarray(at + 2, at + 2 + length));
+}
+
 /** Decodes the attributes map, or undefined when the value has none. */
 export function valueAttributes(value: Uint8Array): Attributes | undefined {
   if (value.length <= 2) return undefined;
