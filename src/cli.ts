@@ -258,7 +258,10 @@ if (isEntryPoint()) {
         process.stderr.write(`verdict: ${(error as Error).message}\n\n${USAGE}\n`);
         process.exitCode = EXIT_USAGE;
       } else {
-        process.stderr.write(`verdict: ${isVerdictError(error) ? `${error.message} (${error.code})` : (error as Error).stack}\n`);
+        // System errors (a busy port, an unknown host) read best as their message; anything else is a bug, shown with its stack.
+        const systemError = typeof (error as NodeJS.ErrnoException).code === 'string' && (error as NodeJS.ErrnoException).syscall !== undefined;
+        const text = isVerdictError(error) ? `${error.message} (${error.code})` : systemError ? (error as Error).message : (error as Error).stack;
+        process.stderr.write(`verdict: ${text}\n`);
         process.exitCode = EXIT_FAILURE;
       }
     },

@@ -14,6 +14,7 @@ export const ERRORS = {
   VERDICT_ERR_REQUEST_MALFORMED_JSON: { status: 400, message: 'Request body is not valid JSON: {detail}' },
   VERDICT_ERR_REQUEST_MALFORMED_MSGPACK: { status: 400, message: 'Request body is not valid MessagePack: {detail}' },
   VERDICT_ERR_REQUEST_INVALID_BODY: { status: 400, message: 'Request body is invalid: {detail}' },
+  VERDICT_ERR_REQUEST_INVALID_URL: { status: 400, message: 'Request URL is invalid: {detail}; percent-encode the value in the path' },
   VERDICT_ERR_REQUEST_TOO_MANY_ITEMS: {
     status: 413,
     message: 'Request has {count} items, more than the maximum of {max} per request; split the batch',

@@ -20,7 +20,7 @@ import { DIGEST_BYTES, KeyTag, decodeHexInto, hashTypeOfDigestLength, type HashT
 import { BLOOM_PROBE_OFFSET, PROBE_BYTES, probeOf, shardOfProbe } from './indicators/keys.js';
 import { digestStringInto } from './indicators/digest.js';
 import { classifyItem, type ItemType } from './indicators/classify.js';
-import { formatNetwork, maskInto, parseIpv4Into, type IpNetwork } from './indicators/ip.js';
+import { formatNetwork, maskInto, parseIpv4Into, parseIpv6Into, type IpNetwork } from './indicators/ip.js';
 import { parentNames } from './indicators/domain.js';
 import { lookupExpressions, type CanonicalUrl } from './indicators/url.js';
 import { formatMessage, type ErrorCode, type ErrorParams } from './errors.js';
@@ -79,6 +79,11 @@ const NO_MATCHES: Match[] = Object.freeze([]) as unknown as Match[];
 const MAX_ECHO_CHARACTERS = 256;
 /** Entries inside a queried CIDR range reported per feed, at most; a /8 against a large feed could list millions. */
 export const MAX_RANGE_MATCHES = 1000;
+/**
+ * Entries inside queried ranges reported per batch, at most, so that a request of a few thousand
+ * `0.0.0.0/0` items cannot build a reply of millions of matches; later range items are cut.
+ */
+export const MAX_RANGE_MATCHES_PER_BATCH = 10_000;
 
 /** The serving generations grouped by the key types they hold, rebuilt when the catalog swaps. */
 interface FeedIndex {
@@ -116,7 +121,8 @@ function describeItem(value: unknown): string {
   try {
     text = JSON.stringify(value) ?? String(value);
   } catch {
-    text = String(value);
+    // Too deep to serialize (or a cycle): name the kind instead.
+    text = `(${kindOf(value)})`;
   }
   return text.length > MAX_ECHO_CHARACTERS ? `${text.slice(0, MAX_ECHO_CHARACTERS)}…` : text;
 }
@@ -198,13 +204,17 @@ export class Matcher {
   private readonly probe = new Uint8Array(PROBE_BYTES);
   /** The IPv4 fast path's address, rewritten by each lookup. */
   private readonly ipv4Address: IpNetwork = { family: 4, bytes: new Uint8Array(4), prefix: 32 };
+  private readonly ipv6Address: IpNetwork = { family: 6, bytes: new Uint8Array(16), prefix: 128 };
   private index: FeedIndex = indexFeeds([]);
+  /** Range matches the current batch may still report (see MAX_RANGE_MATCHES_PER_BATCH). */
+  private rangeBudget = MAX_RANGE_MATCHES_PER_BATCH;
 
   constructor(private readonly catalog: Catalog) {}
 
   /** Looks up each item in order; invalid items get their own result and never fail the batch. */
   lookupMany(items: readonly unknown[]): BatchResult {
     const index = this.currentIndex();
+    this.rangeBudget = MAX_RANGE_MATCHES_PER_BATCH;
     const counts: VerdictCounts = { allow: 0, deny: 0, unknown: 0, invalid: 0 };
     const results: LookupResult[] = new Array(items.length);
     for (let i = 0; i < items.length; i++) {
@@ -216,6 +226,7 @@ export class Matcher {
   }
 
   lookup(item: unknown): LookupResult {
+    this.rangeBudget = MAX_RANGE_MATCHES_PER_BATCH;
     return this.lookupWith(this.currentIndex(), item);
   }
 
@@ -241,11 +252,16 @@ export class Matcher {
         this.matchAddress(index, this.ipv4Address, collector, 'network');
         return collector.result(item, 'ipv4', item);
       }
+      if (item.length <= 39 && item.includes(':') && parseIpv6Into(item, this.ipv6Address.bytes, 0)) {
+        const collector = new MatchCollector();
+        this.matchAddress(index, this.ipv6Address, collector, 'network');
+        return collector.result(item, 'ipv6', formatNetwork(this.ipv6Address));
+      }
       return this.lookupClassified(index, echoOf(item), classifyItem(item));
     }
     if (item instanceof Uint8Array) {
       const type = hashTypeOfDigestLength(item.length);
-      const echo = Buffer.from(item.buffer, item.byteOffset, item.byteLength).toString('hex');
+      const echo = echoOf(Buffer.from(item.buffer, item.byteOffset, Math.min(item.byteLength, MAX_ECHO_CHARACTERS)).toString('hex'));
       if (type === undefined) return invalid(echo, 'VERDICT_ERR_ITEM_BAD_DIGEST_LENGTH', { length: item.length });
       const key = this.hashKeys[type];
       key[0] = KeyTag[type];
@@ -353,10 +369,11 @@ export class Matcher {
         const end = Buffer.from([tag, prefix, ...last]);
         for (const shard of generation.shards) {
           for (const { key, value } of shard.db.getRange({ start, end, inclusiveEnd: true })) {
-            if (reported >= MAX_RANGE_MATCHES) {
+            if (reported >= MAX_RANGE_MATCHES || this.rangeBudget <= 0) {
               collector.truncated = true;
               break scan;
             }
+            this.rangeBudget--;
             const entry = formatNetwork({ family: network.family, bytes: (key as Buffer).subarray(2), prefix });
             collector.add(generation, value as Buffer, entry, 'overlap');
             reported++;

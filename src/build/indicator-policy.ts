@@ -107,7 +107,7 @@ export class IndicatorPolicy {
     if (network.prefix < minimum) {
       return {
         reason: 'range-too-wide',
-        message: `${text.trim()} is a /${network.prefix}, wider than the feed's limit of /${minimum}; raise minPrefixLength.ipv${network.family} to keep it`,
+        message: `${text.trim()} is a /${network.prefix}, wider than the feed's limit of /${minimum}; lower minPrefixLength.ipv${network.family} to ${network.prefix} to keep it`,
       };
     }
     if (!this.keepReserved && reservedRangeOf(network) !== undefined) {

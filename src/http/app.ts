@@ -112,6 +112,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
     // A firewall may send a bare hash in the path; keep room for long URLs in later item types.
     routerOptions: { maxParamLength: 4096 },
+    // Router errors (an undecodable URL, a path parameter over maxParamLength) answer in the
+    // catalogue's shape like every other error.
+    frameworkErrors: (error, request, reply) => {
+      const code: ErrorCode = 'VERDICT_ERR_REQUEST_INVALID_URL';
+      request.log.info({ code, fastifyCode: error.code }, 'request rejected');
+      void sendError(reply, new VerdictError(code, { detail: error.message.length > 200 ? `${error.message.slice(0, 200)}…` : error.message }));
+    },
   });
 
   // JSON.parse instead of Fastify's secure-json-parse: it measured about 40% faster per hash, and
@@ -148,7 +155,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     } else {
       verdictError = new VerdictError('VERDICT_ERR_SERVICE_INTERNAL', { detail: error.message });
     }
-    if (verdictError.status >= 500) {
+    if (verdictError.status === 503) {
+      request.log.warn({ code: verdictError.code, url: request.url, method: request.method }, 'request rejected while feeds are loading');
+    } else if (verdictError.status >= 500) {
       request.log.error({ err: error, code: verdictError.code, url: request.url, method: request.method }, 'request failed');
     } else {
       request.log.info({ code: verdictError.code, url: request.url, method: request.method, status: verdictError.status }, 'request rejected');
@@ -194,6 +203,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   const adminToken = config.server.adminTokenEnv === undefined ? undefined : process.env[config.server.adminTokenEnv];
+  if (config.server.adminTokenEnv !== undefined && (adminToken === undefined || adminToken.length === 0)) {
+    // An unset token variable must not leave the admin API open: refuse to start instead.
+    throw new VerdictError('VERDICT_ERR_CONFIG_INVALID', {
+      path: config.source,
+      detail: `server.adminTokenEnv names ${config.server.adminTokenEnv}, which is not set or empty; set it to the admin token`,
+    });
+  }
   app.post('/v1/admin/feeds/:id/refresh', { schema: adminRefreshSchema }, async (request, reply) => {
     if (adminToken !== undefined && request.headers.authorization !== `Bearer ${adminToken}`) {
       throw new VerdictError('VERDICT_ERR_ADMIN_UNAUTHORIZED', {});

@@ -144,7 +144,17 @@ export function classifyItem(item: string | { type: unknown; value: unknown }): 
   }
   const type = typeof item.type === 'string' ? item.type.toLowerCase() : undefined;
   if (type === undefined || !(FORCED_TYPES as readonly string[]).includes(type)) {
-    return problem('VERDICT_ERR_ITEM_UNKNOWN_TYPE', { type: JSON.stringify(item.type) ?? String(item.type) });
+    let shown: string;
+    try {
+      // Scalars are shown as written; arrays and objects by kind, since they may nest without limit.
+      shown =
+        item.type !== null && typeof item.type === 'object'
+          ? `(${Array.isArray(item.type) ? 'array' : 'object'})`
+          : (JSON.stringify(item.type) ?? String(item.type));
+    } catch {
+      shown = '(unprintable)';
+    }
+    return problem('VERDICT_ERR_ITEM_UNKNOWN_TYPE', { type: shown.length > 100 ? `${shown.slice(0, 100)}…` : shown });
   }
   if (typeof item.value !== 'string') {
     return problem('VERDICT_ERR_ITEM_NOT_STRING', { kind: item.value === null ? 'null' : typeof item.value });

@@ -535,3 +535,77 @@ function quote(text: string): string {
 function failure(reason: IpParseReason, message: string): IpParseFailure {
   return { ok: false, reason, message };
 }
+
+/**
+ * Fast path for lookups: parses an IPv6 address written only with hex groups and at most one "::"
+ * (no embedded dotted quad, zone id, prefix or brackets) into `out[offset .. offset + 16)` without
+ * allocating. Returns false for any other text, and for IPv4-mapped addresses, which callers send
+ * through parseIpAddress so that they become IPv4.
+ */
+export function parseIpv6Into(text: string, out: Uint8Array, offset: number): boolean {
+  const length = text.length;
+  if (length < 2 || length > 39) return false;
+  let group = 0;
+  let groups = 0;
+  let digits = 0;
+  let gap = -1;
+  for (let i = 0; i <= length; i++) {
+    const code = i < length ? text.charCodeAt(i) : 0x3a;
+    if (code === 0x3a) {
+      if (i < length && i + 1 < length && text.charCodeAt(i + 1) === 0x3a) {
+        // "::" : close the group before it (if any) and mark where the zero run goes.
+        if (gap !== -1) return false;
+        if (digits > 0) {
+          if (groups === 8) return false;
+          out[offset + groups * 2] = group >>> 8;
+          out[offset + groups * 2 + 1] = group & 0xff;
+          groups++;
+        } else if (i !== 0) {
+          return false;
+        }
+        gap = groups;
+        i++;
+        group = 0;
+        digits = 0;
+        continue;
+      }
+      if (digits === 0) {
+        // Only the end right after "::" may close no group.
+        if (i === length && gap === groups && length >= 2 && text.charCodeAt(length - 1) === 0x3a) break;
+        return false;
+      }
+      if (groups === 8) return false;
+      out[offset + groups * 2] = group >>> 8;
+      out[offset + groups * 2 + 1] = group & 0xff;
+      groups++;
+      group = 0;
+      digits = 0;
+      continue;
+    }
+    let nibble: number;
+    if (code >= 0x30 && code <= 0x39) nibble = code - 0x30;
+    else if (code >= 0x61 && code <= 0x66) nibble = code - 0x57;
+    else if (code >= 0x41 && code <= 0x46) nibble = code - 0x37;
+    else return false;
+    if (++digits > 4) return false;
+    group = (group << 4) | nibble;
+  }
+  if (gap === -1) {
+    if (groups !== 8) return false;
+  } else {
+    if (groups > 7) return false;
+    // Move the groups after the gap to the end and zero the run between.
+    const after = groups - gap;
+    for (let k = after - 1; k >= 0; k--) {
+      out[offset + (8 - after + k) * 2] = out[offset + (gap + k) * 2]!;
+      out[offset + (8 - after + k) * 2 + 1] = out[offset + (gap + k) * 2 + 1]!;
+    }
+    for (let k = gap; k < 8 - after; k++) {
+      out[offset + k * 2] = 0;
+      out[offset + k * 2 + 1] = 0;
+    }
+  }
+  // An IPv4-mapped address (::ffff:0:0/96) is an IPv4 address; leave it to the full parser.
+  for (let k = 0; k < 10; k++) if (out[offset + k] !== 0) return true;
+  return !(out[offset + 10] === 0xff && out[offset + 11] === 0xff);
+}

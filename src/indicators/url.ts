@@ -104,8 +104,52 @@ export function canonicalizeUrl(input: string): UrlResult {
     return failure('empty-url', `URL ${describeInput(input)} is empty once white space and the fragment are removed`);
   }
 
-  text = unescapeUntilStable(toByteString(text));
+  const separated = separateAuthority(input, text);
+  if (typeof separated !== 'string') return separated;
+  text = unescapeUntilStable(toByteString(separated));
   return parseUnescaped(input, text);
+}
+
+const RAW_AUTHORITY_START = /^(?:[a-zA-Z][a-zA-Z0-9+.-]*:)?\/\//;
+
+/**
+ * Finds the authority in the URL as written, before any unescaping, the way a browser does: it ends
+ * at the first "/", "?" or "\", and user info up to its last "@" is dropped. Without this, an
+ * escaped separator such as "%2f@" or a backslash would move the host after unescaping, and
+ * "http://allowed.example%2f@denied.example/" would be looked up as allowed.example although a
+ * browser goes to denied.example. A host whose escapes decode to "/", "?", "@" or "\" is invalid.
+ */
+function separateAuthority(input: string, text: string): string | UrlResult {
+  const prefix = RAW_AUTHORITY_START.exec(text);
+  // Without a written "//" there is no authority to protect (a bare "host/path", or an escaped
+  // scheme that only unescaping reveals), and the Safe Browsing rules apply as they are.
+  if (prefix === null) return text;
+  const start = prefix[0].length;
+  let end = start;
+  while (end < text.length) {
+    const code = text.charCodeAt(end);
+    if (code === 0x2f || code === 0x3f || code === 0x5c) break;
+    end++;
+  }
+  let authority = text.slice(start, end);
+  const at = authority.lastIndexOf('@');
+  if (at >= 0) authority = authority.slice(at + 1);
+  if (authority.includes('%')) {
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(authority);
+    } catch {
+      decoded = authority;
+    }
+    if (/[/?@\\]/.test(decoded)) {
+      return failure('invalid-host', `URL ${describeInput(input)} has a host that decodes to a "/", "?", "@" or "\\"; no browser reaches such a host`);
+    }
+  }
+  // Browsers read "\" as "/" in the path of http and https URLs.
+  const questionMark = text.indexOf('?', end);
+  const path = text.slice(end, questionMark < 0 ? text.length : questionMark).replace(/\\/g, '/');
+  const rest = questionMark < 0 ? '' : text.slice(questionMark);
+  return `${text.slice(0, start)}${authority}${path}${rest}`;
 }
 
 /** Splits the fully unescaped byte string into its parts and canonicalizes each. */

@@ -6,7 +6,7 @@ import type { FeedConfig, VerdictConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 import { checkGuards } from '../build/guards.js';
 import { readManifest } from '../build/manifest.js';
-import { MANIFEST_FILE, acquireBuildLock, feedDirectory, listGenerations, readCurrent, switchCurrent } from '../store/layout.js';
+import { MANIFEST_FILE, acquireBuildLock, isGenerationName, feedDirectory, listGenerations, readCurrent, switchCurrent } from '../store/layout.js';
 import { readRefreshState, writeRefreshState } from '../store/refresh-state.js';
 import { publishExisting } from './refresh-feed.js';
 
@@ -19,7 +19,7 @@ export function publishGeneration(config: VerdictConfig, feed: FeedConfig, gener
   const feedDir = feedDirectory(config.dataDir, feed.id);
   const release = acquireBuildLock(feedDir, feed.id);
   try {
-    if (!existsSync(join(feedDir, generation, MANIFEST_FILE))) {
+    if (!isGenerationName(generation) || !existsSync(join(feedDir, generation, MANIFEST_FILE))) {
       throw new VerdictError('VERDICT_ERR_GENERATION_NOT_FOUND', { feed: feed.id, generation, available: listGenerations(feedDir).join(', ') || 'none' });
     }
     const previous = readCurrent(feedDir);

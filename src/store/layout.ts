@@ -102,6 +102,7 @@ export function listGenerations(feedDir: string): string[] {
 
 /** Points CURRENT at an existing generation (publish and rollback). */
 export function switchCurrent(feedDir: string, generation: string): void {
+  if (!isGenerationName(generation)) throw new Error(`${JSON.stringify(generation)} is not a generation name (like 20261204T204512345Z-3fa9c1)`);
   if (!existsSync(join(feedDir, generation, MANIFEST_FILE))) {
     throw new Error(`generation ${generation} has no ${MANIFEST_FILE} in ${feedDir}`);
   }

@@ -52,7 +52,7 @@ describe('misp-warninglist on the corpus', () => {
       line: 38,
       reason: 'range-too-wide',
       content: '104.214.0.0/15',
-      message: "104.214.0.0/15 is a /15, wider than the feed's limit of /16; raise minPrefixLength.ipv4 to keep it",
+      message: "104.214.0.0/15 is a /15, wider than the feed's limit of /16; lower minPrefixLength.ipv4 to 15 to keep it",
     });
   });
 

@@ -891,9 +891,9 @@ describe('feed status', () => {
         total: 3,
         byReason: { 'range-too-wide': 3 },
         samples: [
-          tooWide(IP_DENY, '0.0.0.0/0', "0.0.0.0/0 is a /0, wider than the feed's limit of /8; raise minPrefixLength.ipv4 to keep it"),
-          tooWide(IP_DENY, '11.0.0.0/7', "11.0.0.0/7 is a /7, wider than the feed's limit of /8; raise minPrefixLength.ipv4 to keep it"),
-          tooWide(IP_DENY, '2a00::/12', "2a00::/12 is a /12, wider than the feed's limit of /16; raise minPrefixLength.ipv6 to keep it"),
+          tooWide(IP_DENY, '0.0.0.0/0', "0.0.0.0/0 is a /0, wider than the feed's limit of /8; lower minPrefixLength.ipv4 to 0 to keep it"),
+          tooWide(IP_DENY, '11.0.0.0/7', "11.0.0.0/7 is a /7, wider than the feed's limit of /8; lower minPrefixLength.ipv4 to 7 to keep it"),
+          tooWide(IP_DENY, '2a00::/12', "2a00::/12 is a /12, wider than the feed's limit of /16; lower minPrefixLength.ipv6 to 12 to keep it"),
         ],
       },
       filtered: { total: 3, byReason: { reserved: 3 } },
@@ -1003,10 +1003,10 @@ describe('range limits', () => {
       total: 4,
       byReason: { 'range-too-wide': 4 },
       samples: [
-        rangeTooWide('0.0.0.0/0', "0.0.0.0/0 is a /0, wider than the feed's limit of /8; raise minPrefixLength.ipv4 to keep it"),
-        rangeTooWide('::/0', "::/0 is a /0, wider than the feed's limit of /16; raise minPrefixLength.ipv6 to keep it"),
-        rangeTooWide('11.0.0.0/7', "11.0.0.0/7 is a /7, wider than the feed's limit of /8; raise minPrefixLength.ipv4 to keep it"),
-        rangeTooWide('2a02::/15', "2a02::/15 is a /15, wider than the feed's limit of /16; raise minPrefixLength.ipv6 to keep it"),
+        rangeTooWide('0.0.0.0/0', "0.0.0.0/0 is a /0, wider than the feed's limit of /8; lower minPrefixLength.ipv4 to 0 to keep it"),
+        rangeTooWide('::/0', "::/0 is a /0, wider than the feed's limit of /16; lower minPrefixLength.ipv6 to 0 to keep it"),
+        rangeTooWide('11.0.0.0/7', "11.0.0.0/7 is a /7, wider than the feed's limit of /8; lower minPrefixLength.ipv4 to 7 to keep it"),
+        rangeTooWide('2a02::/15', "2a02::/15 is a /15, wider than the feed's limit of /16; lower minPrefixLength.ipv6 to 15 to keep it"),
       ],
     });
   });

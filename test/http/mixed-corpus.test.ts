@@ -633,7 +633,7 @@ describe('corpus feed status', () => {
           line: lineNumberOf(readFileSync(corpusFile(FIREHOL_LEVEL1_FILE), 'utf8'), '224.0.0.0/3'),
           reason: 'range-too-wide',
           content: '224.0.0.0/3',
-          message: "224.0.0.0/3 is a /3, wider than the feed's limit of /8; raise minPrefixLength.ipv4 to keep it",
+          message: "224.0.0.0/3 is a /3, wider than the feed's limit of /8; lower minPrefixLength.ipv4 to 3 to keep it",
         },
       ],
     });

@@ -117,7 +117,10 @@ const OWN_VECTORS: readonly (readonly [string, string])[] = [
   ['http://08.1.1.1/', 'http://08.1.1.1/'],
   ['http://0x/', 'http://0x/'],
   ['http://user:pass@Host.com:8080/a', 'http://host.com/a'],
-  ['http://a%40b.com/', 'http://b.com/'],
+  // A written "\" ends the authority as in browsers, so the host is the part before it.
+  ['http://bardubar.example\\@google.com/', 'http://bardubar.example/@google.com/'],
+  ['http://google.com%2f@bardubar.example/', 'http://bardubar.example/'],
+  ['http://google.com%3f@bardubar.example/x', 'http://bardubar.example/x'],
   ['HTTPS://A.com', 'https://a.com/'],
   ['//a.com/x', 'http://a.com/x'],
   ['http://a.com/foo/.', 'http://a.com/foo/'],
@@ -143,6 +146,8 @@ const OWN_VECTORS: readonly (readonly [string, string])[] = [
 const FAILURES: readonly (readonly [string, UrlProblemReason])[] = [
   // google/safebrowsing urls_test.go: missing host or not a hierarchical URL.
   ['', 'empty-url'],
+  // An escaped "@" in the host: browsers reject such a host, so no allow or deny applies to a guess.
+  ['http://a%40b.com/', 'invalid-host'],
   [':', 'empty-host'],
   ['/blah', 'empty-host'],
   ['#ref', 'empty-url'],
