@@ -463,8 +463,14 @@ class OutputWriter {
   }
 }
 
+/**
+ * Quotes a field as RFC 4180 specifies. A field starting with =, +, -, @, tab or CR gets a leading
+ * apostrophe, because spreadsheets run such a cell as a formula and file paths from an evidence
+ * image are attacker-controlled (OWASP's advice for CSV injection).
+ */
 function csvField(value: string): string {
-  return /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
+  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
 }
 
 function csvRow(entry: InputEntry, result: LookupResult): string {

@@ -420,6 +420,17 @@ describe('verdict lookup output', () => {
     expect(run.stdout).toBe(csv(`"say ""hi"", then",${UNKNOWN_MD5},md5,unknown,false,,,,`));
   });
 
+  test.each([
+    ['=HYPERLINK("http://x","y"),z', `"'=HYPERLINK(""http://x"",""y""),z"`],
+    ['+cmd', "'+cmd"],
+    ['-rf', "'-rf"],
+    ['@SUM(A1)', "'@SUM(A1)"],
+  ])('csv formula %s neutralized', async (path, cell) => {
+    const run = await lookup([], `${UNKNOWN_MD5}  ${path}\n`);
+
+    expect(run.stdout).toBe(csv(`${cell},${UNKNOWN_MD5},md5,unknown,false,,,,`));
+  });
+
   test('order kept across batches', async () => {
     const hashes = [DENY_MD5, ALLOW_SHA1, UNKNOWN_SHA256];
     const lines = Array.from({ length: 2500 }, (_, index) => `${hashes[index % 3]}  f${index}`);

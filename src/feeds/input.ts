@@ -175,29 +175,55 @@ export class FileFeedSource implements FeedSource {
   }
 }
 
+/** Longest line delivered whole; a longer one is cut to this many characters (see forEachLine). */
+export const MAX_LINE_CHARACTERS = 1 << 20;
+
 /**
  * Calls `onLine` for each line of a UTF-8 byte stream with its 1-based number. CR before LF is
- * removed, and a last line without a newline is still delivered.
+ * removed, and a last line without a newline is still delivered. A line longer than
+ * MAX_LINE_CHARACTERS is delivered cut to that length (parsers then report it as a bad line) and
+ * the rest of it is skipped, so one giant line can neither exhaust memory nor cost quadratic time.
  */
 export async function forEachLine(stream: Readable, onLine: (line: string, lineNumber: number) => void): Promise<void> {
-  let carry = '';
+  let parts: string[] = [];
+  let partsLength = 0;
+  let skipping = false;
   let lineNumber = 0;
   const decoder = new TextDecoder('utf-8');
-  for await (const chunk of stream) {
-    const text = carry + decoder.decode(chunk as Buffer, { stream: true });
+
+  const deliver = (line: string): void => {
+    const withoutCr = line.endsWith('\r') ? line.slice(0, -1) : line;
+    onLine(withoutCr.length > MAX_LINE_CHARACTERS ? withoutCr.slice(0, MAX_LINE_CHARACTERS) : withoutCr, ++lineNumber);
+  };
+
+  const consume = (text: string): void => {
     let start = 0;
-    let newline = text.indexOf('\n', start);
+    let newline = text.indexOf('\n');
     while (newline !== -1) {
-      const end = newline > start && text.charCodeAt(newline - 1) === 13 ? newline - 1 : newline;
-      onLine(text.slice(start, end), ++lineNumber);
+      if (skipping) {
+        skipping = false;
+      } else {
+        const piece = text.slice(start, newline);
+        deliver(parts.length === 0 ? piece : parts.join('') + piece);
+      }
+      parts = [];
+      partsLength = 0;
       start = newline + 1;
       newline = text.indexOf('\n', start);
     }
-    carry = text.slice(start);
-  }
-  carry += decoder.decode();
-  if (carry.length > 0) {
-    const end = carry.charCodeAt(carry.length - 1) === 13 ? carry.length - 1 : carry.length;
-    onLine(carry.slice(0, end), ++lineNumber);
-  }
+    if (skipping || start === text.length) return;
+    const rest = text.slice(start);
+    parts.push(rest);
+    partsLength += rest.length;
+    if (partsLength > MAX_LINE_CHARACTERS) {
+      deliver(parts.join('').slice(0, MAX_LINE_CHARACTERS));
+      parts = [];
+      partsLength = 0;
+      skipping = true;
+    }
+  };
+
+  for await (const chunk of stream) consume(decoder.decode(chunk as Buffer, { stream: true }));
+  consume(decoder.decode());
+  if (!skipping && partsLength > 0) deliver(parts.join(''));
 }

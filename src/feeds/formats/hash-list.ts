@@ -21,6 +21,8 @@ const COMMA = 0x2c;
 const HASH_SIGN = 0x23;
 
 const TOKEN_LENGTHS = [64, 40, 32] as const;
+/** Longest line read; a longer one (no hash list has one) is a bad line, skipped without buffering it. */
+const MAX_LINE_BYTES = 1 << 20;
 
 /** Decodes ASCII hex bytes [start, end) into key[1..]; false when any byte is not a hex digit. */
 function decodeHex(bytes: Uint8Array, start: number, end: number, key: Uint8Array): boolean {
@@ -58,6 +60,7 @@ export const hashListFormat: FeedFormat = {
     const decoder = new TextDecoder('utf-8');
     let lineNumber = 0;
     let carry: Buffer | undefined;
+    let skipping = false;
 
     const handleLine = (bytes: Buffer, start: number, end: number): void => {
       lineNumber++;
@@ -108,11 +111,18 @@ export const hashListFormat: FeedFormat = {
 
     for await (const chunk of context.source.openText()) {
       let bytes = chunk as Buffer;
-      if (carry !== undefined) {
+      let start = 0;
+      if (skipping) {
+        // The rest of an overlong line, already reported: drop it up to its newline.
+        const end = bytes.indexOf(NEWLINE);
+        if (end === -1) continue;
+        skipping = false;
+        start = end + 1;
+        lineNumber++;
+      } else if (carry !== undefined) {
         bytes = Buffer.concat([carry, bytes]);
         carry = undefined;
       }
-      let start = 0;
       let newline = bytes.indexOf(NEWLINE, start);
       while (newline !== -1) {
         handleLine(bytes, start, newline);
@@ -120,6 +130,11 @@ export const hashListFormat: FeedFormat = {
         newline = bytes.indexOf(NEWLINE, start);
       }
       if (start < bytes.length) carry = Buffer.from(bytes.subarray(start));
+      if (carry !== undefined && carry.length > MAX_LINE_BYTES) {
+        sink.bad('line-too-long', lineNumber + 1, decoder.decode(carry.subarray(0, 200)), `line is longer than ${MAX_LINE_BYTES} bytes`);
+        carry = undefined;
+        skipping = true;
+      }
     }
     if (carry !== undefined && carry.length > 0) handleLine(carry, 0, carry.length);
   },
