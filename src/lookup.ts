@@ -359,7 +359,7 @@ export class Matcher {
     const width = v4 ? 4 : 16;
     const last = Uint8Array.from(network.bytes);
     for (let bit = network.prefix; bit < width * 8; bit++) last[bit >>> 3]! |= 0x80 >>> (bit & 7);
-    // The limit applies per feed, so a large allow feed can never hide a deny feed's entries.
+    // The limit applies per feed, so a large allow feed cannot use up a deny feed's share.
     for (const generation of feeds) {
       let reported = 0;
       const lengths = v4 ? generation.manifest.prefixLengths.ipv4 : generation.manifest.prefixLengths.ipv6;
@@ -369,7 +369,10 @@ export class Matcher {
         const end = Buffer.from([tag, prefix, ...last]);
         for (const shard of generation.shards) {
           for (const { key, value } of shard.db.getRange({ start, end, inclusiveEnd: true })) {
-            if (reported >= MAX_RANGE_MATCHES || this.rangeBudget <= 0) {
+            // Past the batch budget a deny feed still reports its first entry, so the verdict of a
+            // range query never depends on how much of the batch went before it.
+            const overBudget = this.rangeBudget <= 0 && !(reported === 0 && generation.feed.list === 'deny');
+            if (reported >= MAX_RANGE_MATCHES || overBudget) {
               collector.truncated = true;
               break scan;
             }

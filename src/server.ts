@@ -6,6 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Piscina } from 'piscina';
 import type { VerdictConfig } from './config.js';
+import { VerdictError } from './errors.js';
 import type { Logger } from './logger.js';
 import { Catalog } from './store/catalog.js';
 import { buildApp } from './http/app.js';
@@ -69,6 +70,14 @@ function initialDelay(catalog: Catalog, clock: Clock): (feedId: string) => numbe
 
 export async function startServer(config: VerdictConfig, options: StartOptions): Promise<RunningServer> {
   const { logger } = options;
+  const tokenVariable = config.server.adminTokenEnv;
+  if (tokenVariable !== undefined && (process.env[tokenVariable] ?? '') === '') {
+    // Checked before any build, so a missing token fails fast and leaves nothing open.
+    throw new VerdictError('VERDICT_ERR_CONFIG_INVALID', {
+      path: config.source,
+      detail: `server.adminTokenEnv names ${tokenVariable}, which is not set or empty; set it to the admin token`,
+    });
+  }
   const pool = options.pool ?? createBuildPool(config.build.workerThreads);
   const catalog = new Catalog(config, logger);
   catalog.cleanUpPartialBuilds();

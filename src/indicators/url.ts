@@ -121,10 +121,13 @@ const RAW_AUTHORITY_START = /^(?:[a-zA-Z][a-zA-Z0-9+.-]*:)?\/\//;
  */
 function separateAuthority(input: string, text: string): string | UrlResult {
   const prefix = RAW_AUTHORITY_START.exec(text);
-  // Without a written "//" there is no authority to protect (a bare "host/path", or an escaped
-  // scheme that only unescaping reveals), and the Safe Browsing rules apply as they are.
-  if (prefix === null) return text;
-  const start = prefix[0].length;
+  const scheme = SCHEME.exec(text);
+  // A scheme without a written "//" ("mailto:", "http:host") has no authority, and parseUnescaped
+  // rejects it. Text without a scheme is a bare "host/path" read as http://, so its authority starts
+  // at the beginning.
+  if (prefix === null && scheme !== null && !PORT_AFTER_SCHEME_COLON.test(text.slice(scheme[0].length))) return text;
+  const start = prefix === null ? 0 : prefix[0].length;
+
   let end = start;
   while (end < text.length) {
     const code = text.charCodeAt(end);
@@ -141,6 +144,8 @@ function separateAuthority(input: string, text: string): string | UrlResult {
     } catch {
       decoded = authority;
     }
+    // An escaped scheme ("http%3A%2F%2Fhost/") is only revealed by unescaping, as Safe Browsing does.
+    if (prefix === null && RAW_AUTHORITY_START.test(decoded)) return text;
     if (/[/?@\\]/.test(decoded)) {
       return failure('invalid-host', `URL ${describeInput(input)} has a host that decodes to a "/", "?", "@" or "\\"; no browser reaches such a host`);
     }
