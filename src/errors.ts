@@ -50,6 +50,10 @@ export const ERRORS = {
     status: 400,
     message: 'Hash has {length} characters; expected 32 (MD5), 40 (SHA-1) or 64 (SHA-256) hex digits',
   },
+  VERDICT_ERR_ITEM_HASH_TYPE_MISMATCH: {
+    status: 400,
+    message: 'Hash forced as {type} has {length} hex digits; {type} takes {expected}',
+  },
   VERDICT_ERR_ITEM_HEX_PREFIX: { status: 400, message: 'Hash starts with a 0x prefix; send the hex digits alone' },
   VERDICT_ERR_ITEM_NOT_HEX: { status: 400, message: 'Hash contains the non-hex character {character} at position {position}' },
   VERDICT_ERR_ITEM_UNRECOGNIZED: {

@@ -37,6 +37,9 @@ type ForcedType = (typeof FORCED_TYPES)[number];
 const FORCED_PREFIX = /^(md5|sha1|sha256|hash|ip|cidr|domain|url):(?!\/\/)/i;
 const SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
 const HEX_ONLY = /^[0-9a-f]+$/i;
+/** Characters an IP address can be written with; other text with a colon ("javascript:x") is no IP. */
+const IP_SHAPE = /^[0-9a-f:.]+$/i;
+const IP_RANGE_SHAPE = /^[0-9a-f:.]+\/\d+$/i;
 
 function problem(code: ErrorCode, params: ErrorParams = {}, type?: ItemType): ItemProblem {
   return type === undefined ? { kind: 'invalid', code, params } : { kind: 'invalid', code, params, type };
@@ -51,7 +54,8 @@ function classifyHash(value: string, forced?: HashType): ClassifiedItem | ItemPr
   const result = normalizeHashInto(value, key);
   if (typeof result !== 'string') return problem(result.code, result.params, forced);
   if (forced !== undefined && result !== forced) {
-    return problem('VERDICT_ERR_ITEM_BAD_LENGTH', { length: value.trim().length }, forced);
+    const expected = forced === 'md5' ? 32 : forced === 'sha1' ? 40 : 64;
+    return problem('VERDICT_ERR_ITEM_HASH_TYPE_MISMATCH', { type: forced, expected, length: value.trim().length }, forced);
   }
   return { kind: 'hash', type: result, key: key.subarray(0, 1 + (result === 'md5' ? 16 : result === 'sha1' ? 20 : 32)) };
 }
@@ -114,11 +118,14 @@ function classifyBare(raw: string): ClassifiedItem | ItemProblem {
   if (slash !== -1) {
     const cidr = parseIpOrCidr(value);
     if (cidr.ok) return classifyIp(value, true);
-    const host = value.slice(0, slash);
+    // Address characters and a numeric prefix: a range with a problem, never a URL path.
+    if (IP_RANGE_SHAPE.test(value)) return problem('VERDICT_ERR_ITEM_INVALID_IP', { detail: cidr.message }, 'cidr');
+    // A written port ("host:8080/path") belongs to the URL, not to the host name.
+    const host = value.slice(0, slash).replace(/:\d{1,5}$/, '');
     if (parseIpOrCidr(host).ok || normalizeDomain(host).ok) return classifyUrl(value);
   }
 
-  if (/^[0-9.]+$/.test(value) || value.includes(':')) {
+  if (IP_SHAPE.test(value) && (/^[0-9.]+$/.test(value) || value.includes(':'))) {
     const ip = parseIpOrCidr(value);
     if (ip.ok) return classifyIp(value, false);
     if (!HEX_ONLY.test(value)) return problem('VERDICT_ERR_ITEM_INVALID_IP', { detail: ip.message });
@@ -128,7 +135,8 @@ function classifyBare(raw: string): ClassifiedItem | ItemProblem {
   if (domain.kind === 'domain') return domain;
 
   // Nothing fits: report the problem of the closest type.
-  if (HEX_ONLY.test(value) || /^0x/i.test(value) || value.length === 32 || value.length === 40 || value.length === 64) {
+  const hashLength = value.length === 32 || value.length === 40 || value.length === 64;
+  if (HEX_ONLY.test(value) || /^0x/i.test(value) || (hashLength && !/[\\/:\s]/.test(value))) {
     return classifyHash(raw);
   }
   if (value.includes('.') && !/\s/.test(value)) return domain;

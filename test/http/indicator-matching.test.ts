@@ -735,15 +735,15 @@ const INVALID_CASES: readonly InvalidCase[] = [
     name: 'md5 prefix on sha256',
     item: `md5:${SHA256}`,
     type: 'md5',
-    code: 'VERDICT_ERR_ITEM_BAD_LENGTH',
-    error: 'Hash has 64 characters; expected 32 (MD5), 40 (SHA-1) or 64 (SHA-256) hex digits',
+    code: 'VERDICT_ERR_ITEM_HASH_TYPE_MISMATCH',
+    error: 'Hash forced as md5 has 64 hex digits; md5 takes 32',
   },
   {
     name: 'sha256 prefix on md5',
     item: `sha256:${MD5}`,
     type: 'sha256',
-    code: 'VERDICT_ERR_ITEM_BAD_LENGTH',
-    error: 'Hash has 32 characters; expected 32 (MD5), 40 (SHA-1) or 64 (SHA-256) hex digits',
+    code: 'VERDICT_ERR_ITEM_HASH_TYPE_MISMATCH',
+    error: 'Hash forced as sha256 has 32 hex digits; sha256 takes 64',
   },
 ];
 

@@ -459,8 +459,9 @@ const INVALID_PICKS: readonly InvalidPick[] = [
   {
     name: 'MSTIC file path',
     item: MSTIC_FILE_PATH,
-    code: 'VERDICT_ERR_ITEM_INVALID_IP',
-    error: `Invalid IP address or CIDR range: ${JSON.stringify(MSTIC_FILE_PATH)} is not an IP address; an IPv6 address has at least two colons`,
+    // A dotted name is closest to a domain, so the domain error names what is wrong.
+    code: 'VERDICT_ERR_ITEM_INVALID_DOMAIN',
+    error: `Invalid domain name: Domain ${JSON.stringify(MSTIC_FILE_PATH)} contains the character ":" (U+003A) at position 2, which is not allowed in a domain name`,
   },
   { name: 'MSTIC GUID', item: MSTIC_GUID, code: 'VERDICT_ERR_ITEM_UNRECOGNIZED', error: `Item ${JSON.stringify(MSTIC_GUID)} ${UNRECOGNIZED_HINT}` },
   {
