@@ -4,7 +4,7 @@
  * restricted to. The parser reports entries; this policy turns each into a store key or into a
  * counted rejection (a bad line) or a counted skip (filtered), never a silent drop.
  */
-import { networkContains, parseIpOrCidr, reservedRangeOf, type IpNetwork } from '../indicators/ip.js';
+import { formatNetwork, networkContains, parseIpOrCidr, reservedRangeOf, type IpNetwork } from '../indicators/ip.js';
 import { parseDomainEntry, topLevelDomain, type DomainMatchMode } from '../indicators/domain.js';
 import { canonicalizeUrl, entryExpression } from '../indicators/url.js';
 import { KeyTag, writeIpKey } from '../indicators/keys.js';
@@ -71,11 +71,15 @@ export class IndicatorPolicy {
     this.keepReserved = config.reserved ?? false;
     this.domainMode = config.domainMatch ?? 'both';
     const networks: IpNetwork[] = [];
+    const problems: string[] = [];
     for (const cidr of config.constituency?.cidrs ?? []) {
       const parsed = parseIpOrCidr(cidr);
-      if (!parsed.ok) throw new Error(`constituency CIDR ${JSON.stringify(cidr)} is invalid: ${parsed.message}`);
-      networks.push(parsed.network);
+      if (!parsed.ok) problems.push(`CIDR ${JSON.stringify(cidr)} is invalid: ${parsed.message}`);
+      else if (parsed.hostBitsSet) problems.push(`CIDR ${JSON.stringify(cidr)} has host bits set; write its network, ${formatNetwork(parsed.network)}`);
+      else networks.push(parsed.network);
     }
+    // Every problem at once, so a configuration is fixed in one pass.
+    if (problems.length > 0) throw new Error(problems.join('; '));
     this.networks = networks;
     this.asns = new Set(config.constituency?.asns ?? []);
     this.countries = new Set((config.constituency?.countries ?? []).map((country) => country.toUpperCase()));
