@@ -138,6 +138,8 @@ function echoOf(item: string): string {
   return item.length > MAX_ECHO_CHARACTERS ? `${item.slice(0, MAX_ECHO_CHARACTERS)}…` : item;
 }
 
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
 /** Collects matches and the verdict flags of one item. */
 class MatchCollector {
   matches: Match[] = NO_MATCHES;
@@ -164,18 +166,16 @@ class MatchCollector {
     const list = valueList(value) ?? generation.feed.list;
     const attributes = valueAttributes(value);
     const seen = valueSeen(value);
-    const match: Match = {
-      feed: generation.feed.id,
-      list,
-      ...(generation.feed.category === undefined ? {} : { category: generation.feed.category }),
-      generation: generation.name,
-      ...(entry === undefined ? {} : { entry }),
-      ...(matchedBy === undefined ? {} : { matchedBy }),
-      ...(seen === undefined
-        ? {}
-        : { firstSeen: new Date(seen.first * 1000).toISOString(), lastSeen: new Date(seen.last * 1000).toISOString() }),
-      ...(attributes === undefined ? {} : { attributes }),
-    };
+    // Built by assignment rather than conditional spreads: spreads cost a few hundred ns per match.
+    const match: Mutable<Match> = { feed: generation.feed.id, list, generation: generation.name };
+    if (generation.feed.category !== undefined) match.category = generation.feed.category;
+    if (entry !== undefined) match.entry = entry;
+    if (matchedBy !== undefined) match.matchedBy = matchedBy;
+    if (seen !== undefined) {
+      match.firstSeen = new Date(seen.first * 1000).toISOString();
+      match.lastSeen = new Date(seen.last * 1000).toISOString();
+    }
+    if (attributes !== undefined) match.attributes = attributes;
     if (this.matches === NO_MATCHES) this.matches = [];
     this.matches.push(match);
     if (list === 'deny') this.deny = true;
