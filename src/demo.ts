@@ -136,13 +136,16 @@ function generateCleanFeed(path: string, records: number, random: DeterministicR
   return first;
 }
 
+/** Digest sizes of the deny feed in turn: MD5, SHA-1, SHA-256. */
+const DENY_DIGEST_BYTES = [16, 20, 32] as const;
+
 function generateDenyFeed(path: string, records: number, random: DeterministicRandom): { md5: string; sha256: string } {
   const writer = new BufferedWriter(`${path}.partial`);
   writer.write('# verdict demo deny list: MD5, SHA-1 and SHA-256 of made-up samples; HASH;DESCRIPTION\n');
   let md5 = '';
   let sha256 = '';
   for (let i = 0; i < records; i++) {
-    const bytes = i % 3 === 0 ? 16 : i % 3 === 1 ? 20 : 32;
+    const bytes = DENY_DIGEST_BYTES[i % 3]!;
     const hash = random.hex(bytes);
     if (md5 === '' && bytes === 16) md5 = hash;
     if (sha256 === '' && bytes === 32) sha256 = hash;

@@ -10,7 +10,7 @@ export interface ErrorDefinition {
 }
 
 export const ERRORS = {
-  // Request-level errors answered by the HTTP API.
+  // Request-level errors returned by the HTTP API.
   VERDICT_ERR_REQUEST_MALFORMED_JSON: { status: 400, message: 'Request body is not valid JSON: {detail}' },
   VERDICT_ERR_REQUEST_MALFORMED_MSGPACK: { status: 400, message: 'Request body is not valid MessagePack: {detail}' },
   VERDICT_ERR_REQUEST_INVALID_BODY: { status: 400, message: 'Request body is invalid: {detail}' },
@@ -137,7 +137,7 @@ export function formatMessage(code: ErrorCode, params: ErrorParams = {}): string
   );
 }
 
-/** An error with a catalogue code; `status` is the HTTP status the API answers with. */
+/** An error with a catalogue code; `status` is the HTTP status the API returns. */
 export class VerdictError extends Error {
   readonly code: ErrorCode;
   readonly status: number;

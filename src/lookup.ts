@@ -3,7 +3,7 @@
  *
  *   item ──classify──> hash | IP | CIDR | domain | URL ──normalize──> probe keys
  *     hash     one key: tag + digest
- *     IP       one key per prefix length the feed holds, longest first (address masked to it)
+ *     IP       one key per prefix length the feed contains, longest first (address masked to it)
  *     CIDR     covering entries as for an IP, plus entries inside the range (LMDB range scan)
  *     domain   one key per name on label boundaries (a.b.c, b.c, c), each checked for its mode
  *     URL      up to 5 hosts x 6 paths Safe Browsing expressions, plus its host as a domain or IP
@@ -16,7 +16,7 @@
  * Everything here is synchronous and has no knowledge of HTTP. Scratch buffers are reused, so a
  * Matcher serves one thread.
  */
-import { DIGEST_BYTES, KeyTag, decodeHexInto, hashTypeOfDigestLength, type HashType } from './indicators/hash.js';
+import { DIGEST_BYTES, KeyTag, decodeHexInto, hashTypeOfDigestLength, hashTypeOfHexLength, type HashType } from './indicators/hash.js';
 import { BLOOM_PROBE_OFFSET, PROBE_BYTES, probeOf, shardOfProbe } from './indicators/keys.js';
 import { digestStringInto } from './indicators/digest.js';
 import { classifyItem, type ItemType } from './indicators/classify.js';
@@ -80,8 +80,8 @@ const MAX_ECHO_CHARACTERS = 256;
 /** Entries inside a queried CIDR range reported per feed, at most; a /8 against a large feed could list millions. */
 export const MAX_RANGE_MATCHES = 1000;
 /**
- * Entries inside queried ranges reported per batch, at most, so that a request of a few thousand
- * `0.0.0.0/0` items cannot build a reply of millions of matches; later range items are cut.
+ * Maximum entries inside queried ranges reported per batch. Without it a request of a few thousand
+ * `0.0.0.0/0` items would build a reply of millions of matches, so later range items are cut.
  */
 export const MAX_RANGE_MATCHES_PER_BATCH = 10_000;
 
@@ -183,7 +183,9 @@ class MatchCollector {
   }
 
   result(item: string, type: ItemType, canonical?: string): LookupResult {
-    const verdict: Verdict = this.deny ? 'deny' : this.allow ? 'allow' : 'unknown';
+    let verdict: Verdict = 'unknown';
+    if (this.deny) verdict = 'deny';
+    else if (this.allow) verdict = 'allow';
     const result: LookupResult =
       canonical === undefined ? { item, type, verdict, matches: this.matches } : { item, type, canonical, verdict, matches: this.matches };
     const withConflict = this.deny && this.allow ? { ...result, conflict: true as const } : result;
@@ -239,7 +241,7 @@ export class Matcher {
   private lookupWith(index: FeedIndex, item: unknown): LookupResult {
     if (typeof item === 'string') {
       // Fast path: exact-length hex, the bulk of forensic and allow-listing traffic.
-      const type: HashType | undefined = item.length === 64 ? 'sha256' : item.length === 40 ? 'sha1' : item.length === 32 ? 'md5' : undefined;
+      const type = hashTypeOfHexLength(item.length);
       if (type !== undefined && decodeHexInto(item, this.hashKeys[type], 1)) {
         const key = this.hashKeys[type];
         key[0] = KeyTag[type];
@@ -350,7 +352,7 @@ export class Matcher {
     collector.sortBySpecificity();
   }
 
-  /** Answers a CIDR query: entries covering the range, then entries inside it (range scans over every shard). */
+  /** Matches a CIDR query: entries covering the range, then entries inside it (range scans over every shard). */
   private matchRange(index: FeedIndex, network: IpNetwork, collector: MatchCollector): void {
     this.matchAddress(index, network, collector, 'network');
     const v4 = network.family === 4;

@@ -34,7 +34,7 @@ const requestUnpacker = new Unpackr({ useRecords: false, mapsAsObjects: true });
 
 type ReplyFormat = 'json' | 'msgpack';
 
-/** Fastify's own error codes and the catalogue code each one is answered with. */
+/** Fastify's own error codes and the catalogue code each one is reported with. */
 const FASTIFY_ERROR_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'VERDICT_ERR_REQUEST_BODY_TOO_LARGE',
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'VERDICT_ERR_REQUEST_UNSUPPORTED_MEDIA_TYPE',
@@ -47,7 +47,7 @@ export interface AppOptions {
   readonly config: VerdictConfig;
   readonly catalog: Catalog;
   readonly logger: Logger;
-  /** Runs refreshes for the admin API; without it the admin routes answer 404. */
+  /** Runs refreshes for the admin API. Without it the admin routes return 404. */
   readonly refresher?: FeedRefresher;
   readonly scheduler?: RefreshScheduler;
   readonly clock?: Clock;
@@ -113,7 +113,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
     // A firewall may send a bare hash in the path; keep room for long URLs in later item types.
     routerOptions: { maxParamLength: 4096 },
-    // Router errors (an undecodable URL, a path parameter over maxParamLength) answer in the
+    // Router errors (an undecodable URL, a path parameter over maxParamLength) are reported in the
     // catalogue's shape like every other error.
     frameworkErrors: (error, request, reply) => {
       const code: ErrorCode = 'VERDICT_ERR_REQUEST_INVALID_URL';
@@ -239,7 +239,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   return app;
 }
 
-/** Every catalogue code with its status and message template, for the README table test. */
+/** Lists every catalogue code with its status and message template, for the README table test. */
 export function errorCatalogue(): { code: ErrorCode; status: number; message: string }[] {
   return (Object.keys(ERRORS) as ErrorCode[]).map((code) => ({ code, status: ERRORS[code].status, message: formatMessage(code) }));
 }

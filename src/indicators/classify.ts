@@ -10,7 +10,7 @@
  * string of hex digits or a `0x` prefix gets the hash error.
  */
 import type { ErrorCode, ErrorParams } from '../errors.js';
-import { normalizeHashInto, type HashType } from './hash.js';
+import { DIGEST_BYTES, normalizeHashInto, type HashType } from './hash.js';
 import { parseIpOrCidr, type IpNetwork } from './ip.js';
 import { normalizeDomain, normalizeDomainFast } from './domain.js';
 import { canonicalizeUrl, type CanonicalUrl } from './url.js';
@@ -54,10 +54,10 @@ function classifyHash(value: string, forced?: HashType): ClassifiedItem | ItemPr
   const result = normalizeHashInto(value, key);
   if (typeof result !== 'string') return problem(result.code, result.params, forced);
   if (forced !== undefined && result !== forced) {
-    const expected = forced === 'md5' ? 32 : forced === 'sha1' ? 40 : 64;
+    const expected = 2 * DIGEST_BYTES[forced];
     return problem('VERDICT_ERR_ITEM_HASH_TYPE_MISMATCH', { type: forced, expected, length: value.trim().length }, forced);
   }
-  return { kind: 'hash', type: result, key: key.subarray(0, 1 + (result === 'md5' ? 16 : result === 'sha1' ? 20 : 32)) };
+  return { kind: 'hash', type: result, key: key.subarray(0, 1 + DIGEST_BYTES[result]) };
 }
 
 function classifyIp(value: string, allowCidr: boolean): ClassifiedItem | ItemProblem {

@@ -24,7 +24,7 @@ export function hashTypeOfTag(tag: number): HashType | undefined {
   return TYPE_BY_TAG[tag];
 }
 
-/** The hash type of a digest of `length` bytes, or undefined when no supported type has that length. */
+/** Returns the hash type of a digest of `length` bytes, or undefined when no supported type has that length. */
 export function hashTypeOfDigestLength(length: number): HashType | undefined {
   if (length === 16) return 'md5';
   if (length === 20) return 'sha1';
@@ -32,7 +32,8 @@ export function hashTypeOfDigestLength(length: number): HashType | undefined {
   return undefined;
 }
 
-function hashTypeOfHexLength(length: number): HashType | undefined {
+/** Returns the hash type written with `length` hex digits, or undefined when no supported type has that length. */
+export function hashTypeOfHexLength(length: number): HashType | undefined {
   if (length === 32) return 'md5';
   if (length === 40) return 'sha1';
   if (length === 64) return 'sha256';

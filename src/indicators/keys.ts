@@ -33,7 +33,7 @@ export const PROBE_BYTES = 17;
 /** Offset in a probe where bloom filter bytes start: after the tag and the two shard-selecting bytes. */
 export const BLOOM_PROBE_OFFSET = 3;
 
-/** Whether keys of this tag carry their own uniform bytes (digests) or need a digest for probing. */
+/** Returns whether keys of this tag carry their own uniform bytes (digests), so need no digest for probing. */
 export function keyIsDigest(tag: number): boolean {
   return tag !== KeyTag.ipv4 && tag !== KeyTag.ipv6;
 }

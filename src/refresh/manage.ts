@@ -41,8 +41,8 @@ export function publishGeneration(config: VerdictConfig, feed: FeedConfig, gener
 }
 
 /**
- * Switches the feed back to the generation published before the serving one, and forgets the
- * serving one in the publish history, so a second rollback goes one further back. Returns the
+ * Switches the feed back to the generation published before the serving one, and removes the
+ * serving one from the publish history, so a second rollback goes one further back. Returns the
  * generation now serving.
  */
 export function rollbackFeed(config: VerdictConfig, feed: FeedConfig, logger: Logger): string {

@@ -32,9 +32,9 @@ export interface OpenGeneration {
   readonly directory: string;
   readonly manifest: Manifest;
   readonly shards: readonly OpenShard[];
-  /** Present when the generation holds IP entries. */
+  /** Present when the generation contains IP entries. */
   readonly prefixFilter?: PrefixFilter;
-  /** Present when the generation holds URL entries. */
+  /** Present when the generation contains URL entries. */
   readonly hostFilter?: HostFilter;
 }
 

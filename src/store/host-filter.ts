@@ -8,7 +8,7 @@ import { BlockedBloomFilter } from './bloom.js';
 import { digestStringInto } from '../indicators/digest.js';
 import { BLOOM_PROBE_OFFSET, PROBE_BYTES } from '../indicators/keys.js';
 
-/** The host part of a Safe Browsing expression ("host/path?query" -> "host"). */
+/** Returns the host part of a Safe Browsing expression ("host/path?query" -> "host"). */
 export function expressionHost(expression: string): string {
   const slash = expression.indexOf('/');
   return slash === -1 ? expression : expression.slice(0, slash);
@@ -33,7 +33,7 @@ export class HostSetBuilder {
     return this.hosts.size;
   }
 
-  /** A filter holding every collected host, at 10 bits per host (about 1% false positives). */
+  /** Builds a filter containing every collected host, at 10 bits per host (about 1% false positives). */
   build(): BlockedBloomFilter {
     const filter = BlockedBloomFilter.create(Math.max(1, this.hosts.size));
     const probe = new Uint8Array(PROBE_BYTES);

@@ -1,7 +1,7 @@
 /**
  * REFRESH.json in a feed's folder: what the refresh loop remembers between runs and processes
  * (HTTP validators, attempts, errors, refused generations, delta files already merged, the
- * publish history that rollback walks back). Replaced atomically; never holds a secret: URLs are
+ * publish history that rollback walks back). Replaced atomically. It contains no secret: URLs are
  * stored without credentials and request headers are not stored at all.
  */
 import { readFileSync } from 'node:fs';

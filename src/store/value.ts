@@ -91,7 +91,7 @@ export function valueTextEquals(value: Uint8Array, text: string): boolean {
   return true;
 }
 
-/** The entry text of a value (ASCII), or undefined when it has none. */
+/** Returns the entry text of a value (ASCII), or undefined when it has none. */
 export function valueText(value: Uint8Array): string | undefined {
   if ((valueFlags(value) & ValueFlag.hasText) === 0) return undefined;
   const at = textOffset(value);
@@ -114,7 +114,7 @@ export function valueSeen(value: Uint8Array): { first: number; last: number } | 
   return { first: readUint32(value, 2), last: readUint32(value, 6) };
 }
 
-/** A copy of `value` carrying the given seen times (replacing any it had). */
+/** Returns a copy of `value` carrying the given seen times (replacing any it had). */
 export function withSeen(value: Uint8Array | undefined, first: number, last: number): Uint8Array {
   const source = value === undefined || value.length === 0 ? new Uint8Array([ListCode.feedDefault, 0]) : value;
   const had = (source[1]! & ValueFlag.hasSeen) !== 0;
@@ -128,7 +128,7 @@ export function withSeen(value: Uint8Array | undefined, first: number, last: num
   return out;
 }
 
-/** A copy of `value` with `flags` OR-ed into its flag byte (duplicate domain entries merge modes). */
+/** Returns a copy of `value` with `flags` OR-ed into its flag byte (duplicate domain entries merge modes). */
 export function withFlags(value: Uint8Array, flags: number): Uint8Array {
   if (value.length === 0) return new Uint8Array([ListCode.feedDefault, flags]);
   const out = Uint8Array.from(value);

@@ -7,7 +7,7 @@
  * This is the format of the largest plain feeds, so it scans bytes instead of decoding lines to
  * strings: a bare hash line costs one pass over its bytes and no allocation.
  */
-import { NIBBLE, KeyTag } from '../../indicators/hash.js';
+import { NIBBLE, KeyTag, hashTypeOfHexLength } from '../../indicators/hash.js';
 import { reasonOfHashError } from '../../build/partition.js';
 import type { Attributes, FeedFormat, ParseContext } from '../../build/types.js';
 import { normalizeHashInto } from '../../indicators/hash.js';
@@ -21,7 +21,7 @@ const COMMA = 0x2c;
 const HASH_SIGN = 0x23;
 
 const TOKEN_LENGTHS = [64, 40, 32] as const;
-/** Longest line read; a longer one (no hash list has one) is a bad line, skipped without buffering it. */
+/** Maximum line length read. A longer line (no hash list has one) is a bad line, skipped without buffering it. */
 const MAX_LINE_BYTES = 1 << 20;
 
 /** Decodes ASCII hex bytes [start, end) into key[1..]; false when any byte is not a hex digit. */
@@ -90,8 +90,7 @@ export const hashListFormat: FeedFormat = {
         sink.bad(reason, lineNumber, decoder.decode(bytes.subarray(start, end)));
         return;
       }
-      const tag = length === 64 ? KeyTag.sha256 : length === 40 ? KeyTag.sha1 : KeyTag.md5;
-      key[0] = tag;
+      key[0] = KeyTag[hashTypeOfHexLength(length)!];
 
       let restStart = tokenEnd;
       while (restStart < end && isSeparator(bytes[restStart]!)) restStart++;

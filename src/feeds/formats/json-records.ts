@@ -161,7 +161,7 @@ class ArraySplitter {
  * Reads chunks until one contains a character that is not white space and returns that character
  * (undefined for a blank source), with the chunks read and the rest of the source.
  */
-async function sniffFirstCharacter(source: Readable): Promise<{ first: number | undefined; chunks: AsyncGenerator<Buffer> }> {
+export async function sniffFirstCharacter(source: Readable): Promise<{ first: number | undefined; chunks: AsyncGenerator<Buffer> }> {
   const iterator = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   const held: Buffer[] = [];
   let first: number | undefined;

@@ -30,6 +30,7 @@ import { VerdictError, isVerdictError } from '../../errors.js';
 import type { Attributes, FeedFormat, IndicatorContext, ParseContext, RecordSink, Rejection } from '../../build/types.js';
 import { quoteNames, readCsvRecords } from './csv-records.js';
 import { normalizeFeedTimestamp } from './feed-timestamps.js';
+import { sniffFirstCharacter } from './json-records.js';
 
 const { parser: jsonParser } = streamJson;
 const { streamArray } = StreamArray;
@@ -103,38 +104,6 @@ function addPhish(sink: RecordSink, record: PhishRecord, options: PhishtankOptio
 function report(sink: RecordSink, result: PhishOutcome, number: number, content: () => string): void {
   if ('filtered' in result) sink.filtered(result.filtered);
   else if (result.rejection !== undefined) sink.bad(result.rejection.reason, number, content(), result.rejection.message);
-}
-
-/**
- * Reads chunks until one has a byte that is not JSON white space, and returns that byte (undefined for
- * a blank source) with a stream that replays the chunks read and then the rest of the source.
- */
-async function sniffFirstByte(source: Readable): Promise<{ first: number | undefined; stream: Readable }> {
-  const iterator = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-  const held: Buffer[] = [];
-  let first: number | undefined;
-  let done = false;
-  while (first === undefined && !done) {
-    const next = await iterator.next();
-    if (next.done === true) {
-      done = true;
-      break;
-    }
-    held.push(next.value);
-    first = next.value.find((byte) => byte !== 0x20 && byte !== 0x09 && byte !== 0x0a && byte !== 0x0d);
-  }
-
-  async function* replay(): AsyncGenerator<Buffer> {
-    try {
-      yield* held;
-      if (done) return;
-      for (let next = await iterator.next(); next.done !== true; next = await iterator.next()) yield next.value;
-    } finally {
-      // Closes the source when the consumer stops early.
-      await iterator.return?.();
-    }
-  }
-  return { first, stream: Readable.from(replay(), { objectMode: false }) };
 }
 
 /** Builds the constituency context of a JSON record from the ASN and country of its first `details` item. */
@@ -269,7 +238,8 @@ export const phishtankFormat: FeedFormat = {
     let parsed = context;
     if (form === 'auto') {
       // The source is read once: the sniffed chunks are replayed to the parser.
-      const { first, stream } = await sniffFirstByte(context.source.openText());
+      const { first, chunks } = await sniffFirstCharacter(context.source.openText());
+      const stream = Readable.from(chunks, { objectMode: false });
       form = first === 0x5b ? 'json' : 'csv';
       parsed = { ...context, source: { path: context.source.path, openText: () => stream } };
     }
